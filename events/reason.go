@@ -1,0 +1,41 @@
+package events
+
+import "fmt"
+
+// Reason is a machine-readable rejection reason of the contract.
+type Reason string
+
+// The contract's rejection reasons.
+const (
+	NotJSON                  Reason = "not_json"
+	NotObject                Reason = "not_object"
+	TooLarge                 Reason = "too_large"
+	MissingField             Reason = "missing_field"
+	BadType                  Reason = "bad_type"
+	BadValue                 Reason = "bad_value"
+	UnknownEventType         Reason = "unknown_event_type"
+	UnsupportedSchemaVersion Reason = "unsupported_schema_version"
+	// ConflictingDuplicate is decided at ingest, where earlier events are known: Decode never
+	// returns it.
+	ConflictingDuplicate Reason = "conflicting_duplicate"
+)
+
+// Reasons returns every reason code of the contract, in the order of EVENTS.md.
+func Reasons() []Reason {
+	return []Reason{NotJSON, NotObject, TooLarge, MissingField, BadType, BadValue,
+		UnknownEventType, UnsupportedSchemaVersion, ConflictingDuplicate}
+}
+
+// Rejection is the error Decode returns for input the contract rejects. Check for it with
+// errors.As.
+type Rejection struct {
+	Reason  Reason
+	Field   string // the JSON path of the offending field ("payload.hours"), empty when none
+	Message string // one sentence naming the field and the rule it breaks
+}
+
+func (r *Rejection) Error() string { return string(r.Reason) + ": " + r.Message }
+
+func reject(reason Reason, field, format string, args ...any) *Rejection {
+	return &Rejection{Reason: reason, Field: field, Message: fmt.Sprintf(format, args...)}
+}
