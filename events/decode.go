@@ -92,8 +92,9 @@ func (d *decoder) decode(data []byte) (Event, error) {
 	}
 	doc, err := jsonx.Document(data)
 	if err != nil {
-		if errors.Is(err, jsonx.ErrTooDeep) {
-			return e, reject(BadValue, "", "the event is %s", err)
+		var deep *jsonx.DepthError
+		if errors.As(err, &deep) {
+			return e, reject(BadValue, clip(deep.Path), "%s is nested deeper than %d levels", clip(deep.Path), jsonx.MaxDepth)
 		}
 		return e, reject(NotJSON, "", "the input is not valid JSON: %s", err)
 	}

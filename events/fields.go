@@ -297,7 +297,11 @@ func (f *fields) timestamp(name string) time.Time {
 	if v == nil || !f.typed(name, v, "a string", v[0] == '"') {
 		return time.Time{}
 	}
-	t, ok := parseTimestamp(v[1 : len(v)-1])
+	raw := v[1 : len(v)-1]
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		raw = jsonx.Unquote(nil, raw) // an escaped character is still the character
+	}
+	t, ok := parseTimestamp(raw)
 	if !ok {
 		f.fail(BadValue, name, "must be an RFC 3339 timestamp with offset such as 2025-07-01T08:30:00+07:00, got %s", clip(string(v)))
 	}

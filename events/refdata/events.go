@@ -27,21 +27,26 @@ func Events() ([]events.Event, error) {
 		out = append(out, Registration(u, Start, "ref.unit."+u.Code))
 	}
 	for _, c := range changes {
-		at := localMidnight(c.Date)
-		out = append(out, events.Event{
-			ID:         "ref.merge." + c.Date.String() + "." + c.IntoCode,
-			Type:       events.AdminUnitMerged,
-			OccurredAt: at,
-			RecordedAt: at.Add(8 * time.Hour),
-			Source:     events.Source{Level: "province", UnitCode: ProvinceCode, System: System},
-			UnitCode:   c.IntoCode,
-			Payload: events.AdminUnitMergedPayload{
-				FromCodes: c.FromCodes, IntoCode: c.IntoCode, IntoName: c.IntoName,
-				IntoKind: c.IntoKind, ParentCode: c.ParentCode,
-			},
-		})
+		out = append(out, Merge(c))
 	}
 	return out, nil
+}
+
+// Merge returns the admin_unit.merged event of the change c, effective on its date.
+func Merge(c Change) events.Event {
+	at := localMidnight(c.Date)
+	return events.Event{
+		ID:         "ref.merge." + c.Date.String() + "." + c.IntoCode,
+		Type:       events.AdminUnitMerged,
+		OccurredAt: at,
+		RecordedAt: at.Add(8 * time.Hour),
+		Source:     events.Source{Level: "province", UnitCode: ProvinceCode, System: System},
+		UnitCode:   c.IntoCode,
+		Payload: events.AdminUnitMergedPayload{
+			FromCodes: c.FromCodes, IntoCode: c.IntoCode, IntoName: c.IntoName,
+			IntoKind: c.IntoKind, ParentCode: c.ParentCode,
+		},
+	}
 }
 
 // Registration returns the admin_unit.registered event of u, effective on the date from.

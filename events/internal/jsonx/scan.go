@@ -10,6 +10,7 @@ package jsonx
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -19,6 +20,31 @@ const MaxDepth = 64
 
 // ErrTooDeep reports input nested deeper than MaxDepth.
 var ErrTooDeep = errors.New("nested deeper than 64 levels")
+
+// DepthError is the error for input nested deeper than MaxDepth. Path is the JSON path, relative
+// to the value being validated, of the container that crossed the limit ("payload.extra[0]"), so
+// that a rejection can name the member at fault. errors.Is(err, ErrTooDeep) holds for it.
+type DepthError struct {
+	Path string
+}
+
+func (e *DepthError) Error() string {
+	if e.Path == "" {
+		return ErrTooDeep.Error()
+	}
+	return e.Path + " is " + ErrTooDeep.Error()
+}
+
+func (e *DepthError) Unwrap() error { return ErrTooDeep }
+
+// prepend adds the step of an enclosing container to the path as the error unwinds: a member
+// name, or an array index in brackets.
+func (e *DepthError) prepend(step string) {
+	if e.Path != "" && e.Path[0] != '[' {
+		step += "."
+	}
+	e.Path = step + e.Path
+}
 
 // SyntaxError describes input that is not valid JSON.
 type SyntaxError struct {
@@ -225,15 +251,19 @@ func isHex(c byte) bool {
 
 func array(b []byte, i, depth int) (int, error) {
 	if depth > MaxDepth {
-		return i, ErrTooDeep
+		return i, &DepthError{}
 	}
 	i = SkipSpace(b, i+1)
 	if i < len(b) && b[i] == ']' {
 		return i + 1, nil
 	}
-	for {
+	for n := 0; ; n++ {
 		end, err := Value(b, i, depth)
 		if err != nil {
+			var de *DepthError
+			if errors.As(err, &de) {
+				de.prepend("[" + strconv.Itoa(n) + "]")
+			}
 			return end, err
 		}
 		i = SkipSpace(b, end)
@@ -257,7 +287,7 @@ type MemberFunc func(key []byte, keyEscaped bool, value []byte) error
 
 func object(b []byte, i, depth int, fn MemberFunc) (int, error) {
 	if depth > MaxDepth {
-		return i, ErrTooDeep
+		return i, &DepthError{}
 	}
 	i = SkipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
@@ -279,6 +309,13 @@ func object(b []byte, i, depth int, fn MemberFunc) (int, error) {
 		i = SkipSpace(b, i+1)
 		vEnd, err := Value(b, i, depth)
 		if err != nil {
+			var de *DepthError
+			if errors.As(err, &de) {
+				if kEsc {
+					key = Unquote(nil, key)
+				}
+				de.prepend(string(key))
+			}
 			return vEnd, err
 		}
 		if fn != nil {

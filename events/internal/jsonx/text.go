@@ -130,6 +130,12 @@ func Int(v []byte) (n int64, ok, inRange bool) {
 			mant = c[:i]
 			e, err := strconv.Atoi(string(c[i+1:]))
 			if err != nil {
+				// The exponent is too long for an int. A non-zero mantissa (zero has no
+				// exponent in canonical form) times 10 to a huge negative power is a fraction;
+				// to a huge positive power it does not fit.
+				if c[i+1] == '-' {
+					return 0, false, true
+				}
 				return 0, true, false
 			}
 			exp = e

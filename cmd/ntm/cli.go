@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Exit codes of the contract: 0 ok, 1 failure, 2 bad usage.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// env holds what a command reads and writes besides its flags.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+// command is one subcommand of ntm.
+type command struct {
+	name    string
+	usage   string // the argument synopsis
+	summary string // one line, Vietnamese / English
+	flags   func(fs *flag.FlagSet) func(ctx context.Context, e env, args []string) error
+}
+
+// usageError is bad usage: the message says what to fix, and the exit code is 2.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+func commands() []command {
+	return []command{generateCommand(), validateCommand()}
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, `ntm — kho dữ liệu chuyển đổi số trong xây dựng nông thôn mới, tỉnh Thanh Hóa
+      the Thanh Hóa data warehouse for digital transformation in new rural areas (NTM)
+
+Cách dùng / usage: ntm <lệnh/command> [cờ/flags]
+
+Lệnh / commands:`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, `
+Mỗi cờ cũng đặt được bằng biến môi trường NTM_<CỜ> / every flag can also be set by an
+environment variable NTM_<FLAG> (e.g. NTM_SEED). "ntm <command> -h" shows a command's flags.`)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr,
+		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		fs := flag.NewFlagSet("ntm "+c.name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		runFn := c.flags(fs)
+		fs.Usage = func() {
+			fmt.Fprintf(stderr, "Cách dùng / usage: ntm %s %s\n  %s\n\n", c.name, c.usage, c.summary)
+			fs.PrintDefaults()
+		}
+		if err := applyEnv(fs); err != nil {
+			fmt.Fprintln(stderr, "ntm:", err)
+			return exitUsage
+		}
+		if err := fs.Parse(args[1:]); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			return exitUsage
+		}
+		err := runFn(ctx, e, fs.Args())
+		switch {
+		case err == nil:
+			return exitOK
+		case errors.As(err, new(usageError)):
+			fmt.Fprintf(stderr, "ntm %s: %v\n", c.name, err)
+			return exitUsage
+		default:
+			fmt.Fprintf(stderr, "ntm %s: %v\n", c.name, err)
+			return exitFailure
+		}
+	}
+	fmt.Fprintf(stderr, "ntm: unknown command %q; run \"ntm help\" to list the commands\n", args[0])
+	return exitUsage
+}
+
+// applyEnv sets each flag from its environment variable NTM_<FLAG> (dashes become
+// underscores), so that flags given on the command line, parsed afterwards, win.
+func applyEnv(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "NTM_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && err == nil {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("environment variable %s=%q: %w", name, v, e)
+			}
+		}
+	})
+	return err
+}
