@@ -1,8 +1,8 @@
 package ndjson
 
 import (
-	"errors"
 	"crypto/sha256"
+	"errors"
 
 	"github.com/thanhhoa-ntm/ntm/events"
 )
