@@ -91,17 +91,19 @@ func (g *gen) emit(e events.Event) {
 		g.hard["unknown_payload_fields"]++
 	}
 	g.buf = events.AppendJSON(g.buf[:0], &e)
-	raw := append([]byte(nil), g.buf...)
-	g.write(raw)
+	g.write(g.buf)
 	g.accepted[e.Type]++
 
 	if g.opts.BadRate > 0 && g.chance(g.opts.BadRate) {
-		g.bad(raw)
+		g.bad(g.buf)
 	}
 	if !correctable(e.Type) {
 		return
 	}
-	g.ring[g.ringN%ringSize] = recent{ev: e, raw: raw}
+	// Ring slots keep their byte slices, so a steady stream allocates no copies.
+	slot := &g.ring[g.ringN%ringSize]
+	slot.ev = e
+	slot.raw = append(slot.raw[:0], g.buf...)
 	g.ringN++
 	g.hardCases(e.Type)
 }

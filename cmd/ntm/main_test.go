@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/thanhhoa-ntm/ntm/events"
+)
+
+// ntm runs the command line in process and returns its exit code, stdout and stderr.
+func ntm(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestGenerateStatsShowEveryTypeAndReason(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "events.ndjson")
+	code, out, stderr := ntm(t, "", "generate", "--seed", "1", "--scale", "small", "--bad-rate", "0.01", "--out", file, "--stats")
+	require.Equal(t, exitOK, code, stderr)
+	for _, ty := range events.Types() {
+		require.Regexp(t, `(?m)^`+ty.String()+` +[1-9][0-9]*$`, out)
+	}
+	for _, r := range events.Reasons() {
+		require.Regexp(t, `(?m)^`+string(r)+` +[1-9][0-9]*$`, out)
+	}
+
+	// validate judges the file independently and must agree with the generator line for line.
+	code, vout, stderr := ntm(t, "", "validate", file)
+	require.Equal(t, exitOK, code, stderr)
+	genCounts, valCounts := countLines(out), countLines(vout)
+	var names []string
+	for _, ty := range events.Types() {
+		names = append(names, ty.String())
+	}
+	for _, r := range events.Reasons() {
+		names = append(names, string(r))
+	}
+	for _, name := range names {
+		require.NotEmpty(t, genCounts[name], "%s", name)
+		require.Equal(t, genCounts[name], valCounts[name], "%s", name)
+	}
+
+	code, _, stderr = ntm(t, "", "validate", "--strict", file)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, "would be rejected")
+}
+
+// countLines reads the "name   count" rows of a summary, keyed by name.
+func countLines(summary string) map[string]string {
+	rows := map[string]string{}
+	for _, line := range strings.Split(summary, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && !strings.Contains(f[0], "/") && strings.Trim(f[1], "0123456789") == "" {
+			rows[f[0]] = f[1]
+		}
+	}
+	return rows
+}
+
+func TestGenerateToStdoutIsDeterministic(t *testing.T) {
+	_, a, _ := ntm(t, "", "generate", "--seed", "5")
+	_, b, _ := ntm(t, "", "generate", "--seed", "5")
+	require.Greater(t, len(a), 1_000_000)
+	require.True(t, a == b, "same seed, same bytes")
+}
+
+func TestValidateReadsStdin(t *testing.T) {
+	in := `{"event_id":"a","event_type":"survey.response","schema_version":1,"occurred_at":"2025-03-01T08:00:00+07:00","recorded_at":"2025-03-01T08:00:00Z","source":{"level":"commune","unit_code":"15814","system":"app"},"unit_code":"15814","payload":{"survey_id":"s1","satisfaction":5}}
+
+   
+{"event_id":"a","event_type":"survey.response","schema_version":1,"occurred_at":"2025-03-01T08:00:00+07:00","recorded_at":"2025-03-01T08:00:00Z","source":{"level":"commune","unit_code":"15814","system":"app"},"unit_code":"15814","payload":{"survey_id":"s1","satisfaction":4}}
+[1,2]
+`
+	code, out, stderr := ntm(t, in, "validate", "-")
+	require.Equal(t, exitOK, code, stderr)
+	rows := countLines(out)
+	require.Equal(t, "1", rows["survey.response"])
+	require.Equal(t, "1", rows["conflicting_duplicate"])
+	require.Equal(t, "1", rows["not_object"])
+	require.Contains(t, out, "e.g. line 5:", "line numbers count blank lines too")
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, ""},
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{"bad scale", []string{"generate", "--scale", "huge"}, "unknown scale"},
+		{"bad rate", []string{"generate", "--bad-rate", "1.5"}, "outside 0..1"},
+		{"stray argument", []string{"generate", "extra"}, "unexpected argument"},
+		{"unknown flag", []string{"generate", "--nope"}, "flag provided but not defined"},
+		{"two files", []string{"validate", "a", "b"}, "give one file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := ntm(t, "", tc.args...)
+			require.Equal(t, exitUsage, code)
+			require.Contains(t, stderr, tc.want)
+		})
+	}
+}
+
+func TestMissingFileIsAFailure(t *testing.T) {
+	code, _, stderr := ntm(t, "", "validate", filepath.Join(t.TempDir(), "absent.ndjson"))
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, "open the event file")
+}
+
+func TestFlagsFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("NTM_SEED", "9")
+	t.Setenv("NTM_OUT", filepath.Join(dir, "env.ndjson"))
+	code, _, stderr := ntm(t, "", "generate")
+	require.Equal(t, exitOK, code, stderr)
+	fromEnv, err := os.ReadFile(filepath.Join(dir, "env.ndjson"))
+	require.NoError(t, err)
+
+	code, _, stderr = ntm(t, "", "generate", "--seed", "9", "--out", filepath.Join(dir, "flag.ndjson"))
+	require.Equal(t, exitOK, code, stderr)
+	fromFlag, err := os.ReadFile(filepath.Join(dir, "flag.ndjson"))
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(fromEnv, fromFlag), "NTM_SEED=9 acts as --seed 9")
+
+	t.Setenv("NTM_SCALE", "enormous")
+	code, _, stderr = ntm(t, "", "generate")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "unknown scale")
+}
