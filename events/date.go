@@ -42,7 +42,70 @@ func ParseDate(s string) (Date, error) {
 
 // Civil returns the date's year, month and day.
 func (d Date) Civil() (int, time.Month, int) {
-	return time.Unix(int64(d)*86400, 0).UTC().Date()
+	y, m, day := civil(int64(d))
+	return y, time.Month(m), day
+}
+
+// civil converts days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm),
+// without the allocation-free but slower detour through time.Time.
+func civil(days int64) (y, m, d int) {
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = int(doy - (153*mp+2)/5 + 1)
+	m = int(mp + 3)
+	if m > 12 {
+		m -= 12
+	}
+	y = int(yoe + era*400)
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+// appendTimestamp appends t as RFC 3339 in its own offset ("Z" when the offset is zero), with
+// a fraction only when t has one: the same text time.RFC3339Nano gives, several times faster.
+func appendTimestamp(b []byte, t time.Time) []byte {
+	_, off := t.Zone()
+	secs := t.Unix() + int64(off)
+	days := secs / 86400
+	rem := secs % 86400
+	if rem < 0 {
+		rem += 86400
+		days--
+	}
+	b = Date(days).AppendFormat(b)
+	hh, mm, ss := rem/3600, rem/60%60, rem%60
+	b = append(b, 'T', byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10), ':', byte('0'+ss/10), byte('0'+ss%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	if off == 0 {
+		return append(b, 'Z')
+	}
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	oh, om := off/3600, off/60%60
+	return append(b, sign, byte('0'+oh/10), byte('0'+oh%10), ':', byte('0'+om/10), byte('0'+om%10))
 }
 
 // String formats the date as YYYY-MM-DD.

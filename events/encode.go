@@ -248,10 +248,6 @@ func (w *objWriter) date(k string, d Date) {
 func (w *objWriter) time(k string, t time.Time) {
 	w.key(k)
 	w.b = append(w.b, '"')
-	if t.Nanosecond() == 0 {
-		w.b = t.AppendFormat(w.b, time.RFC3339)
-	} else {
-		w.b = t.AppendFormat(w.b, time.RFC3339Nano)
-	}
+	w.b = appendTimestamp(w.b, t)
 	w.b = append(w.b, '"')
 }

@@ -40,6 +40,7 @@ const (
 
 func (g *gen) run(ctx context.Context) error {
 	g.rejected = map[events.Reason]int64{}
+	g.zone = events.Local()
 	if err := g.setup(); err != nil {
 		return err
 	}
@@ -50,7 +51,8 @@ func (g *gen) run(ctx context.Context) error {
 		if g.err != nil {
 			return g.err
 		}
-		g.monthStart = time.Date(firstYear+g.month/12, time.Month(1+g.month%12), 1, 0, 0, 0, 0, events.Local())
+		g.monthStart = time.Date(firstYear+g.month/12, time.Month(1+g.month%12), 1, 0, 0, 0, 0, g.zone)
+		g.monthDays = int(g.monthStart.AddDate(0, 1, 0).Sub(g.monthStart) / (24 * time.Hour))
 		if g.month == 0 {
 			g.registerUnits()
 		} else {
@@ -72,15 +74,15 @@ func (g *gen) run(ctx context.Context) error {
 // when returns a random local instant in the current month: mostly office hours, and one time in
 // ten between midnight and 07:00, which is the previous day in UTC.
 func (g *gen) when() time.Time {
-	days := g.monthStart.AddDate(0, 1, 0).Sub(g.monthStart) / (24 * time.Hour)
-	d := g.intn(int(days))
+	d := g.intn(g.monthDays)
 	var secs int
 	if g.chance(0.1) {
 		secs = g.intn(7 * 3600)
 	} else {
 		secs = 7*3600 + g.intn(10*3600)
 	}
-	return g.monthStart.AddDate(0, 0, d).Add(time.Duration(secs) * time.Second)
+	// The local zone has no daylight saving, so a day is always 24 hours.
+	return g.monthStart.Add(time.Duration(d*86400+secs) * time.Second)
 }
 
 // recorded returns when a source system records a fact that happened at t: minutes to days

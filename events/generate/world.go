@@ -44,6 +44,8 @@ type world struct {
 
 	month      int // 0..47
 	monthStart time.Time
+	monthDays  int
+	zone       *time.Location
 
 	managers  []*manager
 	coops     []*coop
