@@ -90,22 +90,29 @@ func (d *decoder) decode(data []byte) (Event, error) {
 	if len(data) > MaxEventSize {
 		return e, reject(TooLarge, "", "the event is %d bytes, over the limit of %d bytes (1 MiB)", len(data), MaxEventSize)
 	}
-	doc, err := jsonx.Document(data)
+	f := &d.env
+	f.path, f.err = "", nil
+	doc, err := f.loadDocument(data)
 	if err != nil {
 		var deep *jsonx.DepthError
 		if errors.As(err, &deep) {
 			return e, reject(BadValue, clip(deep.Path), "%s is nested deeper than %d levels", clip(deep.Path), jsonx.MaxDepth)
 		}
+		// Not an object, or not JSON at all: the full parse tells which.
+		if v, derr := jsonx.Document(data); derr == nil {
+			return e, reject(NotObject, "", "the event must be a JSON object, got %s", jsonx.KindOf(v).Name())
+		} else if errors.As(derr, &deep) {
+			return e, reject(BadValue, clip(deep.Path), "%s is nested deeper than %d levels", clip(deep.Path), jsonx.MaxDepth)
+		} else {
+			err = derr
+		}
 		return e, reject(NotJSON, "", "the input is not valid JSON: %s", err)
 	}
-	if doc[0] != '{' {
-		return e, reject(NotObject, "", "the event must be a JSON object, got %s", jsonx.KindOf(doc).Name())
+	if f.err != nil {
+		return e, f.err
 	}
 	e.Raw = doc
 
-	f := &d.env
-	f.path, f.err = "", nil
-	f.load(doc)
 	e.ID = f.eventID("event_id", true)
 	typeRaw, _ := f.rawString("event_type", true)
 	if f.err != nil {

@@ -29,27 +29,37 @@ type fields struct {
 // errDuplicateKey stops a member walk at a repeated name.
 var errDuplicateKey = errors.New("duplicate key")
 
-// load collects the members of the validated object obj. A name that appears twice is a
-// bad_value: parsers disagree on which one wins, so the warehouse refuses to guess.
+// add records one member; a name that appears twice is a bad_value, since parsers disagree on
+// which one wins and the warehouse refuses to guess.
+func (f *fields) add(key []byte, esc bool, val []byte) error {
+	if esc {
+		key = jsonx.Unquote(nil, key)
+	}
+	for _, m := range f.members {
+		if bytes.Equal(m.key, key) {
+			f.fail(BadValue, string(key), "appears more than once")
+			return errDuplicateKey
+		}
+	}
+	f.members = append(f.members, member{key: key, val: val})
+	return nil
+}
+
+// load collects the members of the object obj, which an earlier pass has validated.
 func (f *fields) load(obj []byte) {
 	f.members = f.members[:0]
-	var dup []byte
-	err := jsonx.Members(obj, func(key []byte, esc bool, val []byte) error {
-		if esc {
-			key = jsonx.Unquote(nil, key)
-		}
-		for _, m := range f.members {
-			if bytes.Equal(m.key, key) {
-				dup = key
-				return errDuplicateKey
-			}
-		}
-		f.members = append(f.members, member{key: key, val: val})
-		return nil
-	})
-	if err != nil && f.err == nil {
-		f.err = reject(BadValue, f.path+string(dup), "%s%s appears more than once", f.path, dup)
+	_ = jsonx.MembersValidated(obj, f.add)
+}
+
+// loadDocument validates data as one JSON object and collects its members in the same pass. It
+// returns the object's bytes, or the syntax error; a repeated name is left in f.err.
+func (f *fields) loadDocument(data []byte) ([]byte, error) {
+	f.members = f.members[:0]
+	doc, err := jsonx.ObjectDocument(data, f.add)
+	if errors.Is(err, errDuplicateKey) {
+		return nil, nil
 	}
+	return doc, err
 }
 
 func (f *fields) fail(reason Reason, name, format string, args ...any) {

@@ -8,10 +8,18 @@
 package jsonx
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
+)
+
+// Masks for scanning eight bytes at a time.
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
 )
 
 // MaxDepth bounds the nesting of arrays and objects. Deeper input is rejected rather than
@@ -118,6 +126,24 @@ func Document(b []byte) ([]byte, error) {
 	return b[start:end], nil
 }
 
+// ObjectDocument validates that b holds exactly one JSON object, surrounded only by white
+// space, calling fn for each top-level member as it goes, and returns the object's bytes. It
+// reads the input once. An error from fn stops the walk and is returned as is.
+func ObjectDocument(b []byte, fn MemberFunc) ([]byte, error) {
+	start := SkipSpace(b, 0)
+	if start == len(b) || b[start] != '{' {
+		return nil, syntaxErr(start, "not an object")
+	}
+	end, err := object(b, start, 1, fn)
+	if err != nil {
+		return nil, err
+	}
+	if rest := SkipSpace(b, end); rest != len(b) {
+		return nil, syntaxErr(rest, "unexpected %q after the value", b[rest])
+	}
+	return b[start:end], nil
+}
+
 // Value validates the value that starts at b[i] and returns the index just past it. depth is the
 // nesting depth of the value's container.
 func Value(b []byte, i, depth int) (int, error) {
@@ -201,6 +227,19 @@ func String(b []byte, i int) (end int, escaped bool, err error) {
 	start := i
 	i++
 	for i < len(b) {
+		// Skip eight plain bytes at a time: none a quote, a backslash, a control character or
+		// part of a multi-byte sequence. A false alarm only sends one byte down the slow path.
+		for i+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			q, bs := w^(lsb*'"'), w^(lsb*'\\')
+			if ((q-lsb)&^q|(bs-lsb)&^bs|(w-lsb*0x20)&^w|w)&msb != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -378,4 +417,74 @@ func Elements(v []byte, fn func(elem []byte) error) error {
 		}
 		i = SkipSpace(v, i+1)
 	}
+}
+
+// skipValue returns the index just past the value at b[i], which an earlier pass has validated.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && !isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the validated string at b[i].
+func skipString(b []byte, i int) int {
+	i++
+	for {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b)
+		}
+		k := i + j
+		n := 0
+		for k-1-n >= i && b[k-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return k + 1
+		}
+		i = k + 1
+	}
+}
+
+// MembersValidated calls fn for each member of the object v, which Members or Document has
+// already validated; it skips validation, so it is several times faster. fn's keyEscaped tells
+// whether the key holds a backslash.
+func MembersValidated(v []byte, fn MemberFunc) error {
+	i := SkipSpace(v, 1)
+	for i < len(v) && v[i] == '"' {
+		kEnd := skipString(v, i)
+		key := v[i+1 : kEnd-1]
+		i = SkipSpace(v, kEnd)
+		i = SkipSpace(v, i+1) // the colon
+		vEnd := skipValue(v, i)
+		if err := fn(key, bytes.IndexByte(key, '\\') >= 0, v[i:vEnd]); err != nil {
+			return err
+		}
+		i = SkipSpace(v, vEnd)
+		if i < len(v) && v[i] == ',' {
+			i = SkipSpace(v, i+1)
+		}
+	}
+	return nil
 }
