@@ -41,7 +41,7 @@ func (u usageError) Error() string { return u.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func commands() []command {
-	return []command{generateCommand(), validateCommand()}
+	return []command{generateCommand(), validateCommand(), ingestCommand(), sqlCommand(), verifyCommand()}
 }
 
 func printUsage(w io.Writer) {

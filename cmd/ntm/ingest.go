@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"strings"
+	"time"
+
+	"github.com/thanhhoa-ntm/ntm/etl/ingest"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func ingestCommand() command {
+	return command{
+		name:    "ingest",
+		usage:   "--brokers B --topic T --group G --warehouse DIR [--until-caught-up]",
+		summary: "nạp sự kiện từ Kafka vào kho / consume Kafka into the warehouse, exactly once",
+		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
+			brokers := fs.String("brokers", "127.0.0.1:9092", "Kafka bootstrap brokers, comma-separated")
+			topic := fs.String("topic", "ntm.events.v1", "topics to consume, comma-separated")
+			group := fs.String("group", "ntm-ingest", "consumer group: processes with the same group share the partitions")
+			dir := fs.String("warehouse", "", "warehouse directory (created when missing)")
+			until := fs.Bool("until-caught-up", false, "exit 0 once everything up to the end offsets seen at start is committed")
+			flushMB := fs.Int("flush-mb", 64, "flush when the buffered events reach this many MiB")
+			flushEvery := fs.Duration("flush-interval", 5*time.Second, "flush at least this often while events arrive")
+			return func(ctx context.Context, e env, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected argument %q", args[0])
+				}
+				if *dir == "" {
+					return usagef("--warehouse is required: the directory of the warehouse (e.g. --warehouse ./warehouse)")
+				}
+				if len(splitList(*brokers)) == 0 || len(splitList(*topic)) == 0 || *group == "" {
+					return usagef("--brokers, --topic and --group must not be empty")
+				}
+				wh, err := warehouse.Open(ctx, *dir, true)
+				if err != nil {
+					return err
+				}
+				defer wh.Close()
+				start := time.Now()
+				st, err := ingest.Run(ctx, ingest.Config{
+					Brokers: splitList(*brokers), Topics: splitList(*topic), Group: *group, Warehouse: wh,
+					UntilCaughtUp: *until, FlushBytes: int64(*flushMB) << 20, FlushInterval: *flushEvery, Log: e.log,
+				})
+				if err != nil {
+					return err
+				}
+				secs := time.Since(start).Seconds()
+				e.log.Info("ingest done", "records", st.Records, "accepted", st.Accepted, "duplicates", st.Duplicates,
+					"dead_letters", st.Rejected, "commits", st.Commits, "files", st.Files, "seconds", secs,
+					"records_per_s", int64(float64(st.Records)/secs))
+				return nil
+			}
+		},
+	}
+}

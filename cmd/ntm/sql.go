@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+func sqlCommand() command {
+	return command{
+		name:    "sql",
+		usage:   "--warehouse DIR [--format table|csv|json] [QUERY]",
+		summary: "truy vấn SQL trên kho (chỉ đọc) / read-only SQL on the warehouse (DuckDB)",
+		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
+			dir := fs.String("warehouse", "", "warehouse directory")
+			format := fs.String("format", "table", "output: table, csv or json")
+			return func(ctx context.Context, e env, args []string) error {
+				if *dir == "" {
+					return usagef("--warehouse is required")
+				}
+				switch *format {
+				case "table", "csv", "json":
+				default:
+					return usagef("--format %q: use table, csv or json", *format)
+				}
+				wh, err := warehouse.Open(ctx, *dir, false)
+				if err != nil {
+					return err
+				}
+				defer wh.Close()
+				db, _, err := wh.OpenDuckDB(ctx)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				if len(args) > 0 {
+					return runQuery(ctx, db, strings.Join(args, " "), *format, e.stdout)
+				}
+				return shell(ctx, db, *format, e)
+			}
+		},
+	}
+}
+
+// shell reads statements ending in ';' and runs each; errors are printed and the shell goes on.
+func shell(ctx context.Context, db *sql.DB, format string, e env) error {
+	fmt.Fprintln(e.stderr, "ntm sql: kết thúc câu lệnh bằng ';', thoát bằng Ctrl-D / end statements with ';', quit with Ctrl-D")
+	sc := bufio.NewScanner(e.stdin)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	var stmt strings.Builder
+	for {
+		if stmt.Len() == 0 {
+			fmt.Fprint(e.stderr, "ntm> ")
+		} else {
+			fmt.Fprint(e.stderr, "...> ")
+		}
+		if !sc.Scan() {
+			fmt.Fprintln(e.stderr)
+			return sc.Err()
+		}
+		line := sc.Text()
+		stmt.WriteString(line)
+		stmt.WriteByte('\n')
+		if q := strings.TrimSpace(stmt.String()); strings.HasSuffix(q, ";") {
+			stmt.Reset()
+			if err := runQuery(ctx, db, q, format, e.stdout); err != nil {
+				fmt.Fprintln(e.stderr, "error:", err)
+			}
+		}
+	}
+}
+
+func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer) error {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		out = append(out, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write(cols)
+		for _, r := range out {
+			rec := make([]string, len(r))
+			for i, v := range r {
+				rec[i] = text(v, "")
+			}
+			_ = cw.Write(rec)
+		}
+		cw.Flush()
+		return cw.Error()
+	case "json":
+		objs := make([]map[string]any, len(out))
+		for i, r := range out {
+			o := make(map[string]any, len(cols))
+			for j, c := range cols {
+				o[c] = jsonValue(r[j])
+			}
+			objs[i] = o
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if objs == nil {
+			objs = []map[string]any{}
+		}
+		return enc.Encode(objs)
+	}
+	return printTable(w, cols, out)
+}
+
+var local = time.FixedZone("+07", 7*3600)
+
+// text renders a value for table and CSV output; times in local time (UTC+07:00).
+func text(v any, null string) string {
+	switch v := v.(type) {
+	case nil:
+		return null
+	case time.Time:
+		return v.In(local).Format(time.RFC3339Nano)
+	case []byte:
+		if utf8.Valid(v) {
+			return string(v)
+		}
+		return "\\x" + hex.EncodeToString(v)
+	case *big.Int:
+		return v.String()
+	case []any, map[string]any:
+		b, _ := json.Marshal(jsonValue(v))
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+func jsonValue(v any) any {
+	switch v := v.(type) {
+	case time.Time:
+		return v.In(local).Format(time.RFC3339Nano)
+	case []byte:
+		return text(v, "")
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = jsonValue(x)
+		}
+		return out
+	case *big.Int:
+		return v.String()
+	}
+	return v
+}
+
+func printTable(w io.Writer, cols []string, rows [][]any) error {
+	widths := make([]int, len(cols))
+	cells := make([][]string, len(rows))
+	for i, c := range cols {
+		widths[i] = utf8.RuneCountInString(c)
+	}
+	for r, row := range rows {
+		cells[r] = make([]string, len(row))
+		for i, v := range row {
+			s := strings.ReplaceAll(text(v, "NULL"), "\n", "\\n")
+			if utf8.RuneCountInString(s) > 80 {
+				s = string([]rune(s)[:79]) + "…"
+			}
+			cells[r][i] = s
+			widths[i] = max(widths[i], utf8.RuneCountInString(s))
+		}
+	}
+	bw := bufio.NewWriter(w)
+	line := func(vals []string) {
+		for i, v := range vals {
+			if i > 0 {
+				bw.WriteString("  ")
+			}
+			bw.WriteString(v)
+			if i < len(vals)-1 {
+				bw.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(v)))
+			}
+		}
+		bw.WriteByte('\n')
+	}
+	line(cols)
+	sep := make([]string, len(cols))
+	for i := range sep {
+		sep[i] = strings.Repeat("-", widths[i])
+	}
+	line(sep)
+	for _, r := range cells {
+		line(r)
+	}
+	fmt.Fprintf(bw, "(%d rows)\n", len(rows))
+	return bw.Flush()
+}

@@ -1,0 +1,376 @@
+// Package ingest is the Kafka consumer of the warehouse: it reads the event topic in a consumer
+// group, judges every record against the event contract, and commits accepted events to the
+// event log table and rejected input to the dead-letter table, exactly once.
+//
+// Exactly once, in short: the tables, not Kafka, hold the truth of what has been consumed.
+// Every commit of a table carries, per Kafka partition, the next offset it has judged; a
+// partition is resumed from the tables' offsets on assignment, each table skips the records
+// below its own offset, and Kafka's group offsets are committed only after the tables', for
+// monitoring. A commit asserts the snapshot it was built on and the offsets it started from,
+// so a writer that lost a partition to another can never commit it twice.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/thanhhoa-ntm/ntm/etl/batch"
+	"github.com/thanhhoa-ntm/ntm/etl/dedupe"
+	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+// Config configures an ingest run.
+type Config struct {
+	Brokers       []string
+	Topics        []string
+	Group         string
+	Warehouse     *warehouse.Warehouse
+	UntilCaughtUp bool          // exit once everything up to the end offsets seen at start is committed
+	FlushBytes    int64         // flush when the buffered events reach this size (default 64 MiB)
+	FlushInterval time.Duration // flush at least this often while records arrive (default 5 s)
+	Workers       int           // decoding goroutines (default GOMAXPROCS)
+	Log           *slog.Logger
+	// ClientOpts are extra franz-go options (tests shorten the group timeouts with them).
+	ClientOpts []kgo.Opt
+	// AfterWrite, when set, is called after a flush wrote its files and before it commits
+	// them: the crash tests kill the process there.
+	AfterWrite func()
+}
+
+// Stats counts what a run did.
+type Stats struct {
+	Records    int64
+	Accepted   int64
+	Duplicates int64
+	Rejected   map[events.Reason]int64
+	Commits    int64
+	Files      int64
+	Stale      int64 // batches discarded because another writer had committed their records
+}
+
+func (c *Config) defaults() {
+	if c.FlushBytes <= 0 {
+		c.FlushBytes = 64 << 20
+	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = 5 * time.Second
+	}
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+}
+
+// ingester is the state of one run. The consume loop owns it; the rebalance callbacks use it
+// too, which is safe because with BlockRebalanceOnPoll they never run while the loop processes
+// records (polls and callbacks gate each other), and mu makes that explicit.
+type ingester struct {
+	cfg    Config
+	log    *slog.Logger
+	wh     *warehouse.Warehouse
+	writer *warehouse.Writer
+	cl     *kgo.Client
+	index  *dedupe.Index
+
+	mu      sync.Mutex
+	evSch   *arrow.Schema
+	dlSch   *arrow.Schema
+	mem     memory.Allocator
+	builder map[events.Type]*batch.Events
+	dead    *batch.DeadLetters
+	pending map[dedupe.Key]uint64 // ids of the unflushed batch
+	indexed map[string]bool       // data files whose ids are in the index
+	// committed offsets per table, as of our last load or commit
+	off map[string]warehouse.Offsets
+	// the batch's progress per table: next offset per partition
+	next      map[string]warehouse.Offsets
+	batchAt   time.Time
+	lastSnap  int64 // events_log snapshot the index is caught up with
+	fileSeq   int
+	stats     Stats
+	ends      warehouse.Offsets // end offsets at start, for UntilCaughtUp
+	starts    warehouse.Offsets
+	decoders  []*events.Decoder
+	canon     [][]byte
+	verdicts  []verdict
+	lastLog   time.Time
+	logCount  int64
+	hwm       warehouse.Offsets
+	position  warehouse.Offsets
+	fatal     error
+	seekAgain bool
+}
+
+var tables = []string{warehouse.EventsLog, warehouse.DeadLetters}
+
+// Run consumes until ctx is done (then flushes, commits and returns nil) or, with
+// UntilCaughtUp, until everything up to the end offsets seen at start is committed.
+func Run(ctx context.Context, cfg Config) (Stats, error) {
+	cfg.defaults()
+	in := &ingester{cfg: cfg, log: cfg.Log, wh: cfg.Warehouse, mem: memory.NewGoAllocator(),
+		builder: map[events.Type]*batch.Events{}, pending: map[dedupe.Key]uint64{}, indexed: map[string]bool{},
+		off: map[string]warehouse.Offsets{}, next: map[string]warehouse.Offsets{},
+		hwm: warehouse.Offsets{}, position: warehouse.Offsets{}}
+	in.stats.Rejected = map[events.Reason]int64{}
+	for range cfg.Workers {
+		in.decoders = append(in.decoders, &events.Decoder{})
+		in.canon = append(in.canon, nil)
+	}
+	for name, sch := range map[string]**arrow.Schema{warehouse.EventsLog: &in.evSch, warehouse.DeadLetters: &in.dlSch} {
+		t, err := in.wh.Load(ctx, name)
+		if err != nil {
+			return in.stats, err
+		}
+		if *sch, err = batch.ArrowSchema(t); err != nil {
+			return in.stats, err
+		}
+	}
+	var err error
+	in.dead = batch.NewDeadLetters(in.mem, in.dlSch)
+	defer in.dead.Release()
+	defer func() {
+		for _, b := range in.builder {
+			b.Release()
+		}
+	}()
+
+	if in.writer, err = in.wh.NewWriter(); err != nil {
+		return in.stats, err
+	}
+	defer in.writer.Close()
+	if n, err := in.wh.RemoveOrphans(ctx); err != nil {
+		return in.stats, err
+	} else if n > 0 {
+		in.log.Info("removed files of crashed writers that were never committed", "files", n)
+	}
+	if in.index, err = dedupe.Open(filepath.Join(in.wh.Dir(), "index", "event_ids"), dedupe.Options{}); err != nil {
+		return in.stats, err
+	}
+	defer in.index.Close()
+	for _, f := range in.index.Covered() {
+		in.indexed[f] = true
+	}
+	if err := in.catchUp(ctx); err != nil {
+		return in.stats, err
+	}
+	for _, t := range tables {
+		tbl, err := in.wh.Load(ctx, t)
+		if err != nil {
+			return in.stats, err
+		}
+		in.off[t] = warehouse.OffsetsOf(tbl)
+		in.next[t] = warehouse.Offsets{}
+	}
+
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(cfg.Topics...),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.FetchMaxBytes(64 << 20),
+		kgo.FetchMaxPartitionBytes(16 << 20),
+		kgo.AdjustFetchOffsetsFn(in.adjustOffsets),
+		kgo.OnPartitionsRevoked(in.onRevoked),
+		kgo.OnPartitionsLost(in.onLost),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+	}
+	opts = append(opts, cfg.ClientOpts...)
+	if in.cl, err = kgo.NewClient(opts...); err != nil {
+		return in.stats, fmt.Errorf("ingest: kafka client: %w", err)
+	}
+	defer in.cl.Close()
+
+	if cfg.UntilCaughtUp {
+		if err := in.readEnds(ctx); err != nil {
+			return in.stats, err
+		}
+		in.log.Info("ingest until caught up", "end_offsets", in.ends.String())
+	}
+	err = in.loop(ctx)
+	if perr := in.index.Persist(in.indexedList()); err == nil && perr != nil {
+		err = fmt.Errorf("ingest: persist the event-id index: %w", perr)
+	}
+	return in.stats, err
+}
+
+// readEnds records the end (and start) offsets of every partition of the topics.
+func (in *ingester) readEnds(ctx context.Context) error {
+	adm := kadm.NewClient(in.cl)
+	ends, err := adm.ListEndOffsets(ctx, in.cfg.Topics...)
+	if err != nil {
+		return fmt.Errorf("ingest: list end offsets: %w", err)
+	}
+	starts, err := adm.ListStartOffsets(ctx, in.cfg.Topics...)
+	if err != nil {
+		return fmt.Errorf("ingest: list start offsets: %w", err)
+	}
+	in.ends, in.starts = warehouse.Offsets{}, warehouse.Offsets{}
+	var ferr error
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil && ferr == nil {
+			ferr = fmt.Errorf("ingest: end offset of %s/%d: %w", o.Topic, o.Partition, o.Err)
+		}
+		in.ends[warehouse.TopicPartition{Topic: o.Topic, Partition: o.Partition}] = o.Offset
+	})
+	starts.Each(func(o kadm.ListedOffset) {
+		in.starts[warehouse.TopicPartition{Topic: o.Topic, Partition: o.Partition}] = o.Offset
+	})
+	return ferr
+}
+
+// caughtUp reports whether both tables have judged every record below the end offsets seen at
+// start, on every partition (also those another process of the group owns).
+func (in *ingester) caughtUp(ctx context.Context) (bool, error) {
+	for _, t := range tables {
+		tbl, err := in.wh.Load(ctx, t)
+		if err != nil {
+			return false, err
+		}
+		off := warehouse.OffsetsOf(tbl)
+		for tp, end := range in.ends {
+			if end <= in.starts[tp] {
+				continue
+			}
+			if off[tp] < end {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+func (in *ingester) loop(ctx context.Context) error {
+	lastCheck := time.Time{}
+	for {
+		if err := ctx.Err(); err != nil {
+			in.mu.Lock()
+			ferr := in.flush(context.WithoutCancel(ctx))
+			in.mu.Unlock()
+			in.cl.AllowRebalance()
+			if ferr != nil {
+				return ferr
+			}
+			in.commitKafka(context.WithoutCancel(ctx))
+			in.log.Info("ingest stopped", "records", in.stats.Records, "accepted", in.stats.Accepted,
+				"duplicates", in.stats.Duplicates, "rejected", in.stats.rejected())
+			return nil
+		}
+		pollCtx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		fetches := in.cl.PollRecords(pollCtx, 20000)
+		cancel()
+		if fetches.IsClientClosed() {
+			return errors.New("ingest: kafka client closed")
+		}
+		var fetchErr error
+		fetches.EachError(func(t string, p int32, err error) {
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				return
+			}
+			in.log.Warn("fetch error; retrying", "topic", t, "partition", p, "err", err)
+			fetchErr = err
+		})
+		_ = fetchErr // franz-go retries fetches itself; the warning is for the operator
+
+		in.mu.Lock()
+		err := in.process(ctx, fetches)
+		if err == nil && in.due() {
+			err = in.flush(ctx)
+		}
+		in.mu.Unlock()
+		in.cl.AllowRebalance()
+		if err != nil {
+			if ctx.Err() != nil {
+				continue // shutting down: the top of the loop flushes
+			}
+			return err
+		}
+		in.progress()
+		if in.cfg.UntilCaughtUp && time.Since(lastCheck) > 200*time.Millisecond && in.batchEmpty() {
+			lastCheck = time.Now()
+			ok, err := in.caughtUp(ctx)
+			if err != nil {
+				return err
+			}
+			if ok {
+				in.commitKafka(ctx)
+				in.log.Info("caught up", "records", in.stats.Records, "accepted", in.stats.Accepted,
+					"duplicates", in.stats.Duplicates, "rejected", in.stats.rejected(), "commits", in.stats.Commits)
+				return nil
+			}
+		}
+	}
+}
+
+func (s Stats) rejected() int64 {
+	var n int64
+	for _, c := range s.Rejected {
+		n += c
+	}
+	return n
+}
+
+func (in *ingester) batchEmpty() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.batchAt.IsZero()
+}
+
+// due reports whether the batch should be flushed now: by size, or by age.
+func (in *ingester) due() bool {
+	if in.batchAt.IsZero() {
+		return false
+	}
+	var bytes int64
+	for _, b := range in.builder {
+		bytes += b.Bytes()
+	}
+	bytes += in.dead.Bytes()
+	if bytes >= in.cfg.FlushBytes {
+		return true
+	}
+	if time.Since(in.batchAt) >= in.cfg.FlushInterval {
+		return true
+	}
+	// Caught up with the partition ends we have seen: flush now rather than wait, so that
+	// a quiet topic's last events do not sit in memory for the whole interval.
+	for tp, pos := range in.position {
+		if pos < in.hwm[tp] {
+			return false
+		}
+	}
+	return true
+}
+
+func (in *ingester) progress() {
+	if time.Since(in.lastLog) < 5*time.Second {
+		return
+	}
+	now := time.Now()
+	rate := 0.0
+	if !in.lastLog.IsZero() {
+		rate = float64(in.stats.Records-in.logCount) / now.Sub(in.lastLog).Seconds()
+	}
+	var lag int64
+	for tp, h := range in.hwm {
+		lag += max(0, h-in.position[tp])
+	}
+	in.lastLog, in.logCount = now, in.stats.Records
+	in.log.Info("ingest progress", "records", in.stats.Records, "events_per_s", int64(rate), "lag", lag,
+		"accepted", in.stats.Accepted, "duplicates", in.stats.Duplicates, "dead_letters", in.stats.Rejected,
+		"commits", in.stats.Commits)
+}

@@ -1,0 +1,77 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/zeebo/xxh3"
+
+	"github.com/thanhhoa-ntm/ntm/etl/dedupe"
+	"github.com/thanhhoa-ntm/ntm/events"
+)
+
+// verdict is what decoding and validating one record found, before the dedupe decision.
+type verdict struct {
+	rec   *kgo.Record
+	ev    events.Event
+	rej   *events.Rejection // nil when the event is valid
+	key   dedupe.Key
+	hash  uint64
+	skip  bool // every table has judged this record already
+	evSkp bool // events_log has judged it
+	dlSkp bool // dead_letters has judged it
+}
+
+// judge decodes and validates recs into out on all workers. Order is kept: out[i] is recs[i].
+// Validation is the costly part of ingest, and records are independent, so it runs on every
+// core; the decisions that depend on earlier records (dedupe) are taken afterwards, in order.
+func judge(recs []*kgo.Record, out []verdict, workers int, decoders []*events.Decoder, canon [][]byte) {
+	if workers > len(recs)/256 {
+		workers = max(1, len(recs)/256)
+	}
+	var wg sync.WaitGroup
+	chunk := (len(recs) + workers - 1) / workers
+	for w := range workers {
+		lo, hi := w*chunk, min(len(recs), (w+1)*chunk)
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := decoders[w]
+			for i := lo; i < hi; i++ {
+				v := &out[i]
+				if v.skip {
+					continue
+				}
+				judgeOne(d, &canon[w], v)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func judgeOne(d *events.Decoder, canon *[]byte, v *verdict) {
+	ev, err := d.Decode(v.rec.Value)
+	if err != nil {
+		var rej *events.Rejection
+		if !errors.As(err, &rej) {
+			rej = &events.Rejection{Reason: events.BadValue, Message: err.Error()}
+		}
+		v.rej = rej
+		return
+	}
+	v.ev = ev
+	v.key = dedupe.KeyOfString(ev.ID)
+	// The content hash covers the canonical form: key order, white space and number spelling
+	// do not make two deliveries of one event different (EVENTS.md).
+	*canon = events.AppendCanonical((*canon)[:0], ev.Raw)
+	v.hash = xxh3.Hash(*canon)
+}
+
+func conflictMessage(id string) string {
+	return fmt.Sprintf("event_id %q was stored before with different content; the stored event stands", id)
+}

@@ -1,0 +1,424 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/iceberg-go/table"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/thanhhoa-ntm/ntm/etl/batch"
+	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+func tpOf(r *kgo.Record) warehouse.TopicPartition {
+	return warehouse.TopicPartition{Topic: r.Topic, Partition: r.Partition}
+}
+
+// process judges the polled records and appends them to the batch.
+func (in *ingester) process(ctx context.Context, fetches kgo.Fetches) error {
+	recs := make([]*kgo.Record, 0, fetches.NumRecords())
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		tp := warehouse.TopicPartition{Topic: p.Topic, Partition: p.Partition}
+		if p.HighWatermark > in.hwm[tp] {
+			in.hwm[tp] = p.HighWatermark
+		}
+		for _, r := range p.Records {
+			// A record below the position is one we have seen since the last seek: never twice.
+			if pos, ok := in.position[tp]; ok && r.Offset < pos {
+				continue
+			}
+			in.position[tp] = r.Offset + 1
+			recs = append(recs, r)
+		}
+	})
+	if len(recs) == 0 {
+		return nil
+	}
+	if cap(in.verdicts) < len(recs) {
+		in.verdicts = make([]verdict, len(recs))
+	}
+	vs := in.verdicts[:len(recs)]
+	evOff, dlOff := in.off[warehouse.EventsLog], in.off[warehouse.DeadLetters]
+	for i, r := range recs {
+		tp := tpOf(r)
+		vs[i] = verdict{rec: r}
+		vs[i].evSkp = r.Offset < evOff[tp]
+		vs[i].dlSkp = r.Offset < dlOff[tp]
+		vs[i].skip = vs[i].evSkp && vs[i].dlSkp
+	}
+	judge(recs, vs, in.cfg.Workers, in.decoders, in.canon)
+
+	if in.batchAt.IsZero() {
+		in.batchAt = time.Now()
+	}
+	evNext, dlNext := in.next[warehouse.EventsLog], in.next[warehouse.DeadLetters]
+	for i := range vs {
+		v := &vs[i]
+		r := v.rec
+		in.stats.Records++
+		if v.skip {
+			continue
+		}
+		tp := tpOf(r)
+		o := batch.Origin{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset}
+		switch {
+		case v.rej != nil:
+			if !v.dlSkp {
+				in.dead.Append(&batch.DeadLetter{Reason: string(v.rej.Reason), Message: v.rej.Message,
+					Field: v.rej.Field, Raw: r.Value, Origin: o})
+				in.stats.Rejected[v.rej.Reason]++
+			}
+		default:
+			h, found := in.pending[v.key]
+			if !found {
+				var err error
+				if h, found, err = in.index.Lookup(v.key); err != nil {
+					return fmt.Errorf("ingest: event-id index: %w", err)
+				}
+			}
+			switch {
+			case !found:
+				if !v.evSkp {
+					b := in.builder[v.ev.Type]
+					if b == nil {
+						b = batch.NewEvents(in.mem, in.evSch, v.ev.Type)
+						in.builder[v.ev.Type] = b
+					}
+					b.Append(&v.ev, v.hash, o)
+					in.pending[v.key] = v.hash
+					in.stats.Accepted++
+				}
+			case h == v.hash:
+				in.stats.Duplicates++
+			default:
+				if !v.dlSkp {
+					in.dead.Append(&batch.DeadLetter{Reason: string(events.ConflictingDuplicate),
+						Message: conflictMessage(v.ev.ID), Field: "event_id", Raw: r.Value,
+						EventID: v.ev.ID, EventType: v.ev.Type.String(), Origin: o})
+					in.stats.Rejected[events.ConflictingDuplicate]++
+				}
+			}
+		}
+		if !v.evSkp {
+			evNext[tp] = r.Offset + 1
+		}
+		if !v.dlSkp {
+			dlNext[tp] = r.Offset + 1
+		}
+		v.ev = events.Event{} // drop references to the record
+	}
+	return nil
+}
+
+// errRace means another writer stored an event_id of this batch after the batch began.
+var errRace = fmt.Errorf("%w: another writer stored an event_id of this batch", warehouse.ErrStale)
+
+// flush writes the batch's files and commits them, first to the event log, then to the dead
+// letters. A stale batch (another writer committed its records first) is discarded and its
+// partitions are consumed again from the tables' offsets.
+func (in *ingester) flush(ctx context.Context) error {
+	if in.batchAt.IsZero() {
+		return nil
+	}
+	now := time.Now().UTC()
+	var evFiles, dlFiles []string
+	var evRows, dlRows int64
+	types := make([]events.Type, 0, len(in.builder))
+	for t, b := range in.builder {
+		if b.Len() > 0 {
+			types = append(types, t)
+		}
+	}
+	sort.Slice(types, func(i, j int) bool { return types[i] < types[j] })
+	write := func(dir string, rec arrow.RecordBatch) (string, error) {
+		defer rec.Release()
+		in.fileSeq++
+		p := filepath.Join(dir, fmt.Sprintf("%s-%06d.parquet", in.writer.ID, in.fileSeq))
+		if _, err := batch.WriteFile(p, rec); err != nil {
+			return "", err
+		}
+		return p, nil
+	}
+	for _, t := range types {
+		b := in.builder[t]
+		evRows += int64(b.Len())
+		rec := b.Build(now)
+		p, err := write(filepath.Join(in.wh.DataDir(warehouse.EventsLog), "event_type="+t.String()), rec)
+		if err != nil {
+			return in.fail(err)
+		}
+		evFiles = append(evFiles, p)
+	}
+	if in.dead.Len() > 0 {
+		dlRows = int64(in.dead.Len())
+		p, err := write(in.wh.DataDir(warehouse.DeadLetters), in.dead.Build(now))
+		if err != nil {
+			return in.fail(err)
+		}
+		dlFiles = append(dlFiles, p)
+	}
+	if in.cfg.AfterWrite != nil {
+		in.cfg.AfterWrite()
+	}
+
+	summary := func(rows int64) map[string]string {
+		return map[string]string{"ntm.writer": in.writer.ID, "ntm.rows": strconv.FormatInt(rows, 10)}
+	}
+	evCommit := in.commitFor(warehouse.EventsLog, evFiles, summary(evRows))
+	evCommit.Check = in.checkOthers
+	res, err := in.wh.Commit(ctx, warehouse.EventsLog, evCommit)
+	if err != nil {
+		return in.abandon(ctx, err, append(evFiles, dlFiles...))
+	}
+	in.lastSnap = res.Snapshot
+	for k, h := range in.pending {
+		in.index.Add(k, h)
+	}
+	for _, f := range evFiles {
+		in.indexed[f] = true
+	}
+	clear(in.pending)
+	in.applied(warehouse.EventsLog)
+
+	if _, err := in.wh.Commit(ctx, warehouse.DeadLetters, in.commitFor(warehouse.DeadLetters, dlFiles, summary(dlRows))); err != nil {
+		return in.abandon(ctx, err, dlFiles)
+	}
+	in.applied(warehouse.DeadLetters)
+	in.stats.Commits++
+	in.stats.Files += int64(len(evFiles) + len(dlFiles))
+	in.batchAt = time.Time{}
+	in.log.Debug("committed", "events", evRows, "dead_letters", dlRows, "files", len(evFiles)+len(dlFiles),
+		"snapshot", res.Snapshot)
+
+	if in.index.Full() {
+		if err := in.index.Persist(in.indexedList()); err != nil {
+			return in.fail(fmt.Errorf("ingest: persist the event-id index: %w", err))
+		}
+	}
+	in.commitKafka(ctx)
+	return nil
+}
+
+func (in *ingester) fail(err error) error {
+	in.fatal = err
+	return err
+}
+
+// commitFor builds the commit of one table from the batch's progress.
+func (in *ingester) commitFor(name string, files []string, summary map[string]string) warehouse.Commit {
+	c := warehouse.Commit{Files: files, Base: warehouse.Offsets{}, Next: warehouse.Offsets{}, Summary: summary}
+	for tp, n := range in.next[name] {
+		base, ok := in.off[name][tp]
+		if !ok {
+			base = -1
+		}
+		c.Base[tp] = base
+		c.Next[tp] = n
+	}
+	return c
+}
+
+// applied moves a table's committed offsets forward after its commit.
+func (in *ingester) applied(name string) {
+	for tp, n := range in.next[name] {
+		in.off[name][tp] = n
+	}
+	clear(in.next[name])
+}
+
+// abandon handles a failed commit. A stale batch is discarded and consumed again; any other
+// error is fatal: the process stops consuming and reports it, and a restart resumes from the
+// tables, so nothing is lost.
+func (in *ingester) abandon(ctx context.Context, err error, files []string) error {
+	for _, f := range files {
+		_ = os.Remove(f)
+	}
+	if !errors.Is(err, warehouse.ErrStale) {
+		return in.fail(fmt.Errorf("ingest: commit: %w", err))
+	}
+	in.stats.Stale++
+	in.log.Info("batch discarded: another writer committed these records first; consuming them again", "reason", err)
+	clear(in.pending)
+	for _, t := range tables {
+		clear(in.next[t])
+	}
+	for _, b := range in.builder {
+		if b.Len() > 0 {
+			b.Build(time.Now()).Release()
+		}
+	}
+	if in.dead.Len() > 0 {
+		in.dead.Build(time.Now()).Release()
+	}
+	in.batchAt = time.Time{}
+	if err := in.catchUp(ctx); err != nil {
+		return in.fail(err)
+	}
+	return in.reseek(ctx)
+}
+
+// reseek reloads the tables' offsets and moves every partition we consume back to them.
+func (in *ingester) reseek(ctx context.Context) error {
+	for _, t := range tables {
+		tbl, err := in.wh.Load(ctx, t)
+		if err != nil {
+			return in.fail(err)
+		}
+		in.off[t] = warehouse.OffsetsOf(tbl)
+	}
+	var missing []string
+	set := map[string]map[int32]kgo.EpochOffset{}
+	for tp := range in.position {
+		o, ok := in.resume(tp)
+		if !ok {
+			missing = append(missing, tp.Topic)
+			continue
+		}
+		if set[tp.Topic] == nil {
+			set[tp.Topic] = map[int32]kgo.EpochOffset{}
+		}
+		set[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: o}
+		in.position[tp] = o
+	}
+	if len(missing) > 0 {
+		starts, err := kadm.NewClient(in.cl).ListStartOffsets(ctx, missing...)
+		if err != nil {
+			return in.fail(fmt.Errorf("ingest: list start offsets: %w", err))
+		}
+		for tp := range in.position {
+			if _, ok := in.resume(tp); ok {
+				continue
+			}
+			if lo, ok := starts.Lookup(tp.Topic, tp.Partition); ok {
+				if set[tp.Topic] == nil {
+					set[tp.Topic] = map[int32]kgo.EpochOffset{}
+				}
+				set[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: lo.Offset}
+				in.position[tp] = lo.Offset
+			}
+		}
+	}
+	in.cl.SetOffsets(set)
+	return nil
+}
+
+// resume is where a partition continues: the lower of the tables' offsets, since each table
+// skips what it has judged already. It is not known when a table has never seen the partition.
+func (in *ingester) resume(tp warehouse.TopicPartition) (int64, bool) {
+	lo := int64(-1)
+	for _, t := range tables {
+		o, ok := in.off[t][tp]
+		if !ok {
+			return 0, false
+		}
+		if lo < 0 || o < lo {
+			lo = o
+		}
+	}
+	return lo, true
+}
+
+// adjustOffsets starts every newly assigned partition at the tables' offsets, not Kafka's.
+func (in *ingester) adjustOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, t := range tables {
+		tbl, err := in.wh.Load(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		in.off[t] = warehouse.OffsetsOf(tbl)
+	}
+	for topic, parts := range assigned {
+		for p := range parts {
+			tp := warehouse.TopicPartition{Topic: topic, Partition: p}
+			delete(in.position, tp)
+			if o, ok := in.resume(tp); ok {
+				parts[p] = kgo.NewOffset().At(o).WithEpoch(-1)
+			} else {
+				parts[p] = kgo.NewOffset().AtStart()
+			}
+			in.log.Info("partition assigned", "topic", topic, "partition", p, "from", parts[p].EpochOffset().Offset)
+		}
+	}
+	return assigned, nil
+}
+
+// onRevoked commits everything consumed from the partitions before they are released.
+func (in *ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.fatal != nil {
+		return
+	}
+	if err := in.flush(ctx); err != nil {
+		in.log.Error("flush before releasing partitions failed; the next owner consumes them again", "err", err)
+	}
+	for topic, ps := range revoked {
+		for _, p := range ps {
+			tp := warehouse.TopicPartition{Topic: topic, Partition: p}
+			delete(in.position, tp)
+			delete(in.hwm, tp)
+		}
+	}
+}
+
+// onLost tries the same as onRevoked: if another member already committed the partitions, the
+// offsets fence the commit off and the batch is discarded.
+func (in *ingester) onLost(ctx context.Context, cl *kgo.Client, lost map[string][]int32) {
+	in.onRevoked(ctx, cl, lost)
+}
+
+// checkOthers runs before each commit attempt on the table it will commit on: when another
+// writer committed since our index last caught up, the index learns its events, and the batch
+// is stale if it holds one of them.
+func (in *ingester) checkOthers(t *table.Table) error {
+	s := t.CurrentSnapshot()
+	if s == nil || s.SnapshotID == in.lastSnap {
+		return nil
+	}
+	if err := in.catchUpTable(context.Background(), t); err != nil {
+		return err
+	}
+	for k := range in.pending {
+		if _, found, err := in.index.Lookup(k); err != nil {
+			return err
+		} else if found {
+			return errRace
+		}
+	}
+	return nil
+}
+
+// commitKafka commits the tables' progress to the consumer group, asynchronously: the group's
+// offsets are for monitoring (lag) and for other tools; ingest itself resumes from the tables.
+func (in *ingester) commitKafka(ctx context.Context) {
+	set := map[string]map[int32]kgo.EpochOffset{}
+	for tp := range in.position {
+		if o, ok := in.resume(tp); ok {
+			if set[tp.Topic] == nil {
+				set[tp.Topic] = map[int32]kgo.EpochOffset{}
+			}
+			set[tp.Topic][tp.Partition] = kgo.EpochOffset{Epoch: -1, Offset: o}
+		}
+	}
+	if len(set) == 0 {
+		return
+	}
+	in.cl.CommitOffsets(ctx, set, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, _ *kmsg.OffsetCommitResponse, err error) {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			in.log.Debug("kafka offset commit failed (the tables hold the offsets)", "err", err)
+		}
+	})
+}

@@ -1,0 +1,263 @@
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
+	"golang.org/x/sys/unix"
+)
+
+// TopicPartition names one Kafka partition.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+func (tp TopicPartition) String() string { return fmt.Sprintf("%s/%d", tp.Topic, tp.Partition) }
+
+// offsetPrefix starts the table property (and snapshot summary property) that records, per
+// Kafka partition, the next offset the table has not yet judged: every record below it was
+// either stored in this table or decided not to belong here. It lives in the table properties
+// so that maintenance snapshots (compaction, expiry) keep it, and in each commit's snapshot
+// summary so that a snapshot says which records it covers.
+const offsetPrefix = "ntm.kafka.offset."
+
+func offsetKey(tp TopicPartition) string {
+	return offsetPrefix + tp.Topic + "." + strconv.Itoa(int(tp.Partition))
+}
+
+// fromPrefix starts the snapshot summary property that records, per partition, the offset the
+// commit started from (-1 when the table had none): with offsetPrefix it gives the range of
+// records the commit covers, so that verify can check the ranges chain without gap or overlap.
+const fromPrefix = "ntm.kafka.from."
+
+func fromKey(tp TopicPartition) string {
+	return fromPrefix + tp.Topic + "." + strconv.Itoa(int(tp.Partition))
+}
+
+// parseOffsets reads the properties with prefix as offsets.
+func parseOffsets(props map[string]string, prefix string) Offsets {
+	out := Offsets{}
+	for k, v := range props {
+		rest, ok := strings.CutPrefix(k, prefix)
+		if !ok {
+			continue
+		}
+		i := strings.LastIndexByte(rest, '.')
+		if i < 0 {
+			continue
+		}
+		p, err1 := strconv.Atoi(rest[i+1:])
+		o, err2 := strconv.ParseInt(v, 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		out[TopicPartition{rest[:i], int32(p)}] = o
+	}
+	return out
+}
+
+// Offsets are the next offsets to judge, per partition.
+type Offsets map[TopicPartition]int64
+
+// OffsetsOf reads the offsets a table has committed.
+func OffsetsOf(t *table.Table) Offsets {
+	return parseOffsets(t.Properties(), offsetPrefix)
+}
+
+// Sorted lists the partitions in order, for stable output.
+func (o Offsets) Sorted() []TopicPartition {
+	out := make([]TopicPartition, 0, len(o))
+	for tp := range o {
+		out = append(out, tp)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Topic != out[j].Topic {
+			return out[i].Topic < out[j].Topic
+		}
+		return out[i].Partition < out[j].Partition
+	})
+	return out
+}
+
+// String lists the offsets as topic/partition=offset, in order.
+func (o Offsets) String() string {
+	var b strings.Builder
+	for i, tp := range o.Sorted() {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s=%d", tp, o[tp])
+	}
+	return b.String()
+}
+
+// Commit is one atomic step of a table: the data files it adds, and for every partition it
+// covers, the offset the table was at when the work began (Base, -1 when the table had none)
+// and the offset it moves to (Next).
+type Commit struct {
+	Files []string
+	Base  Offsets
+	Next  Offsets
+	// Summary adds properties to the snapshot summary (counts, the writer).
+	Summary map[string]string
+	// Check, when set, judges the freshly loaded table before each attempt; an error aborts
+	// the commit. The attempt then asserts exactly the snapshot Check saw.
+	Check func(t *table.Table) error
+}
+
+// ErrStale means that the table moved past the commit's base for some partition: another
+// writer (the partition's new owner after a rebalance) has judged those records already. The
+// commit's files must be discarded and the records consumed again from the table's offsets.
+var ErrStale = errors.New("stale commit: the table has moved past its base offsets")
+
+// CommitResult says what a commit did.
+type CommitResult struct {
+	Snapshot int64 // the snapshot that holds the commit
+	Attempts int   // catalog commits tried
+	Already  bool  // an earlier attempt whose outcome was unknown had succeeded
+}
+
+// Commit adds the files to the table and moves its offsets, atomically, or returns ErrStale.
+//
+// Durability: iceberg-go's local file IO never fsyncs. The data files are synced by their
+// writer before they are named here; the manifests that AddFiles writes are synced with
+// syncfs before the catalog commit writes the new metadata file, and the metadata is synced
+// with syncfs after it. So when Commit returns nil, everything the new snapshot names is on
+// stable storage, and a snapshot that is on stable storage never names a file that is not.
+//
+// Concurrency: every commit asserts the snapshot it was built on, so two writers can never
+// both commit on the same base; on any failure the table is reloaded, and the commit is
+// judged again against the offsets found there: already applied (an attempt whose outcome was
+// unknown did succeed), still applicable (retry), or stale.
+func (w *Warehouse) Commit(ctx context.Context, name string, c Commit) (CommitResult, error) {
+	var res CommitResult
+	backoff := 5 * time.Millisecond
+	var lastErr error
+	for res.Attempts < 30 {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		t, err := w.Load(ctx, name)
+		if err != nil {
+			return res, err
+		}
+		cur := OffsetsOf(t)
+		if res.Attempts > 0 && applied(cur, c.Next) {
+			res.Already = true
+			if s := t.CurrentSnapshot(); s != nil {
+				res.Snapshot = s.SnapshotID
+			}
+			return res, nil
+		}
+		for tp, base := range c.Base {
+			have, ok := cur[tp]
+			if !ok {
+				have = -1
+			}
+			if have != base {
+				return res, fmt.Errorf("%w: %s %s at %d, commit based on %d", ErrStale, name, tp, have, base)
+			}
+		}
+		if c.Check != nil {
+			if err := c.Check(t); err != nil {
+				return res, err
+			}
+		}
+		res.Attempts++
+		snap, retry, err := w.tryCommit(ctx, t, c)
+		if err == nil {
+			res.Snapshot = snap
+			return res, nil
+		}
+		if !retry {
+			return res, fmt.Errorf("warehouse: commit to %s: %w", name, err)
+		}
+		lastErr = err
+		// A conflict with another writer, or an error whose outcome is unknown: reload and judge
+		// again. Jitter keeps two writers from colliding in step.
+		d := backoff + time.Duration(rand.Int64N(int64(backoff)))
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(d):
+		}
+		backoff = min(2*backoff, 500*time.Millisecond)
+	}
+	return res, fmt.Errorf("warehouse: commit to %s failed after %d attempts: %w", name, res.Attempts, lastErr)
+}
+
+func applied(cur, next Offsets) bool {
+	for tp, n := range next {
+		if cur[tp] != n {
+			return false
+		}
+	}
+	return true
+}
+
+// tryCommit makes one attempt. Errors in staging the commit are permanent (the same files
+// would fail again); errors in the catalog commit or the sync may be a conflict or may have
+// left the outcome unknown, so they are retried after a reload.
+func (w *Warehouse) tryCommit(ctx context.Context, t *table.Table, c Commit) (snap int64, retry bool, err error) {
+	txn := t.NewTransaction()
+	if err := txn.AssertRefSnapshotID(""); err != nil {
+		return 0, false, fmt.Errorf("assert snapshot: %w", err)
+	}
+	props := iceberg.Properties{}
+	summary := iceberg.Properties{}
+	for k, v := range c.Summary {
+		summary[k] = v
+	}
+	for tp, n := range c.Next {
+		props[offsetKey(tp)] = strconv.FormatInt(n, 10)
+		summary[offsetKey(tp)] = props[offsetKey(tp)]
+		summary[fromKey(tp)] = strconv.FormatInt(c.Base[tp], 10)
+	}
+	if err := txn.SetProperties(props); err != nil {
+		return 0, false, fmt.Errorf("set offsets: %w", err)
+	}
+	// Every commit makes a snapshot, even without files, so that the snapshot reference moves
+	// on every commit and the assertion above fences every concurrent writer. The files were
+	// written by us and are known to be new: skip the check against existing files.
+	if err := txn.AddFiles(ctx, c.Files, summary, true); err != nil {
+		return 0, false, fmt.Errorf("add files: %w", err)
+	}
+	if err := w.sync(); err != nil {
+		return 0, false, err
+	}
+	nt, err := txn.Commit(ctx)
+	if err != nil {
+		return 0, true, fmt.Errorf("commit: %w", err)
+	}
+	if err := w.sync(); err != nil {
+		return 0, true, err
+	}
+	if s := nt.CurrentSnapshot(); s != nil {
+		return s.SnapshotID, false, nil
+	}
+	return 0, false, nil
+}
+
+// sync flushes the warehouse's file system (syncfs), covering files iceberg-go wrote without
+// fsync: manifests, manifest lists, metadata.
+func (w *Warehouse) sync() error {
+	f, err := os.Open(w.dir)
+	if err != nil {
+		return fmt.Errorf("warehouse: sync: %w", err)
+	}
+	defer f.Close()
+	if err := unix.Syncfs(int(f.Fd())); err != nil {
+		return fmt.Errorf("warehouse: syncfs: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+// Package warehouse is the layout of the ntm warehouse on disk: the Iceberg catalog and its
+// tables, the Kafka offsets every commit carries, durable commits, integrity checks, and the
+// DuckDB views analysts query.
+//
+// A warehouse directory holds:
+//
+//	iceberg/ntm/events_log/     the event log table (data/ partitioned by event_type, metadata/)
+//	iceberg/ntm/dead_letters/   the dead-letter table
+//	writers/<id>.lock           one lock per live ingest process; its unfinished files carry its id
+//	index/                      the event-id index of the ingest (a cache: rebuilt from the tables)
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/catalog/hadoop"
+	"github.com/apache/iceberg-go/table"
+)
+
+// ErrNoWarehouse is returned when a directory holds no warehouse and the caller did not ask
+// for one to be created.
+var ErrNoWarehouse = errors.New("no warehouse")
+
+// Warehouse is an open warehouse directory.
+type Warehouse struct {
+	dir string
+	cat *hadoop.Catalog
+}
+
+// Open opens the warehouse in dir. With create, a missing warehouse (or a missing table) is
+// created; without it, a directory that is not a warehouse is ErrNoWarehouse.
+func Open(ctx context.Context, dir string, create bool) (*Warehouse, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: %w", err)
+	}
+	if !create {
+		if _, err := os.Stat(filepath.Join(abs, "iceberg", Namespace, EventsLog, "metadata")); err != nil {
+			return nil, fmt.Errorf("%w in %s: run \"ntm ingest --warehouse %s\" first", ErrNoWarehouse, abs, dir)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(abs, "iceberg"), 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse: %w", err)
+	}
+	cat, err := hadoop.NewCatalog("ntm", filepath.Join(abs, "iceberg"), iceberg.Properties{})
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: open catalog: %w", err)
+	}
+	w := &Warehouse{dir: abs, cat: cat}
+	if create {
+		if err := w.create(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Dir is the warehouse's absolute directory.
+func (w *Warehouse) Dir() string { return w.dir }
+
+// Catalog is the warehouse's Iceberg catalog, for readers that want iceberg-go directly.
+func (w *Warehouse) Catalog() catalog.Catalog { return w.cat }
+
+// Close releases the catalog.
+func (w *Warehouse) Close() error { return w.cat.Close() }
+
+// Ident is the catalog identifier of a warehouse table.
+func Ident(name string) table.Identifier { return table.Identifier{Namespace, name} }
+
+func (w *Warehouse) create(ctx context.Context) error {
+	ns := table.Identifier{Namespace}
+	ok, err := w.cat.CheckNamespaceExists(ctx, ns)
+	if err != nil {
+		return fmt.Errorf("warehouse: %w", err)
+	}
+	if !ok {
+		if err := w.cat.CreateNamespace(ctx, ns, nil); err != nil &&
+			!errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
+			return fmt.Errorf("warehouse: create namespace: %w", err)
+		}
+	}
+	for _, name := range []string{EventsLog, DeadLetters} {
+		ok, err := w.cat.CheckTableExists(ctx, Ident(name))
+		if err != nil {
+			return fmt.Errorf("warehouse: %w", err)
+		}
+		if ok {
+			continue
+		}
+		cols, _ := Columns(name)
+		sc := Schema(cols)
+		props := iceberg.Properties{
+			table.PropertyFormatVersion:  "2",
+			table.ParquetCompressionKey:  "zstd",
+			"write.metadata.compression": "none",
+			"comment":                    tableDoc[name],
+		}
+		opts := []catalog.CreateTableOpt{catalog.WithProperties(props)}
+		if name == EventsLog {
+			// A type's rows live together: every data file holds one event type.
+			spec := iceberg.NewPartitionSpec(iceberg.PartitionField{
+				SourceIDs: []int{2}, FieldID: 1000, Name: "event_type", Transform: iceberg.IdentityTransform{},
+			})
+			opts = append(opts, catalog.WithPartitionSpec(&spec))
+		}
+		if _, err := w.cat.CreateTable(ctx, Ident(name), sc, opts...); err != nil {
+			if errors.Is(err, catalog.ErrTableAlreadyExists) {
+				continue // another ingest process created it first
+			}
+			return fmt.Errorf("warehouse: create table %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+var tableDoc = map[string]string{
+	EventsLog:   "Every accepted event once, as received, with its Kafka origin (nhật ký sự kiện)",
+	DeadLetters: "Every rejected input with its reason, bytes and origin (sự kiện bị từ chối)",
+}
+
+// Load reads the table's current metadata from the catalog.
+func (w *Warehouse) Load(ctx context.Context, name string) (*table.Table, error) {
+	t, err := w.cat.LoadTable(ctx, Ident(name))
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: load %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// DataDir is where data files of the table are written (partition folders below it).
+func (w *Warehouse) DataDir(name string) string {
+	return filepath.Join(w.dir, "iceberg", Namespace, name, "data")
+}
+
+// LocalPath turns a file location recorded in the table metadata into a local path.
+func LocalPath(loc string) string {
+	return strings.TrimPrefix(loc, "file://")
+}
+
+// DataFile is one data file of a snapshot, as the metadata records it.
+type DataFile struct {
+	Path      string // local path
+	Size      int64
+	Records   int64
+	Partition string // the event_type of an events_log file, empty otherwise
+}
+
+// Files lists the data files of the table's current snapshot (or of snapshotID when it is
+// not zero), from scan planning: the only list of files a reader may use, since the data folder
+// also holds files of unfinished or failed commits.
+func Files(ctx context.Context, t *table.Table, snapshotID int64) ([]DataFile, error) {
+	if t.CurrentSnapshot() == nil {
+		return nil, nil
+	}
+	var opts []table.ScanOption
+	if snapshotID != 0 {
+		opts = append(opts, table.WithSnapshotID(snapshotID))
+	}
+	tasks, err := t.Scan(opts...).PlanFiles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: plan files of %s: %w", t.Identifier(), err)
+	}
+	out := make([]DataFile, 0, len(tasks))
+	for _, task := range tasks {
+		df := task.File
+		f := DataFile{Path: LocalPath(df.FilePath()), Size: df.FileSizeBytes(), Records: df.Count()}
+		if v, ok := df.Partition()[1000]; ok {
+			if s, ok := v.(string); ok {
+				f.Partition = s
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// listDataFiles walks the table's data folder.
+func listDataFiles(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}

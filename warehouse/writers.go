@@ -1,0 +1,151 @@
+package warehouse
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Writer is a live ingest process's claim on the warehouse. Its data files are named after
+// its ID, and it holds an exclusive lock on writers/<id>.lock for as long as it lives, so that
+// another process cleaning up after a crash can tell a dead writer's unfinished files (orphans,
+// safe to delete) from a live writer's files that are about to be committed.
+type Writer struct {
+	ID   string
+	lock *os.File
+}
+
+// NewWriter registers a new writer.
+func (w *Warehouse) NewWriter() (*Writer, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	id := hex.EncodeToString(b[:])
+	dir := filepath.Join(w.dir, "writers")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, id+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: writer lock: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("warehouse: writer lock: %w", err)
+	}
+	return &Writer{ID: id, lock: f}, nil
+}
+
+// Close releases the writer's lock and removes it.
+func (wr *Writer) Close() error {
+	if wr.lock == nil {
+		return nil
+	}
+	name := wr.lock.Name()
+	err := os.Remove(name)
+	if cerr := wr.lock.Close(); err == nil {
+		err = cerr
+	}
+	wr.lock = nil
+	return err
+}
+
+// writerOf is the writer ID a data file name starts with (<id>-<n>.parquet).
+func writerOf(path string) string {
+	base := filepath.Base(path)
+	id, _, ok := strings.Cut(base, "-")
+	if !ok {
+		return ""
+	}
+	return id
+}
+
+// alive reports whether the writer id still holds its lock. A writer with no lock file is dead.
+func (w *Warehouse) alive(id string) bool {
+	f, err := os.OpenFile(filepath.Join(w.dir, "writers", id+".lock"), os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		return errors.Is(err, unix.EWOULDBLOCK)
+	}
+	_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	return false
+}
+
+// Orphans lists the data files of the table that its current snapshot does not name. With
+// onlyDead, files of live writers (not yet committed, not orphans) are left out.
+func (w *Warehouse) Orphans(ctx context.Context, name string, onlyDead bool) ([]string, error) {
+	t, err := w.Load(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	files, err := Files(ctx, t, 0)
+	if err != nil {
+		return nil, err
+	}
+	named := make(map[string]bool, len(files))
+	for _, f := range files {
+		named[f.Path] = true
+	}
+	all, err := listDataFiles(w.DataDir(name))
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: list %s: %w", name, err)
+	}
+	var out []string
+	liveness := map[string]bool{}
+	for _, p := range all {
+		if named[p] {
+			continue
+		}
+		if onlyDead {
+			id := writerOf(p)
+			live, ok := liveness[id]
+			if !ok {
+				live = w.alive(id)
+				liveness[id] = live
+			}
+			if live {
+				continue
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// RemoveOrphans deletes the data files that dead writers left behind uncommitted (a crash
+// between writing a file and committing it), and the lock files of dead writers. It never
+// touches a file that a snapshot names or that a live writer may still commit.
+func (w *Warehouse) RemoveOrphans(ctx context.Context) (int, error) {
+	n := 0
+	for _, name := range []string{EventsLog, DeadLetters} {
+		orphans, err := w.Orphans(ctx, name, true)
+		if err != nil {
+			return n, err
+		}
+		for _, p := range orphans {
+			if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return n, fmt.Errorf("warehouse: remove orphan: %w", err)
+			}
+			n++
+		}
+	}
+	locks, _ := filepath.Glob(filepath.Join(w.dir, "writers", "*.lock"))
+	for _, l := range locks {
+		id := strings.TrimSuffix(filepath.Base(l), ".lock")
+		if !w.alive(id) {
+			_ = os.Remove(l)
+		}
+	}
+	return n, nil
+}
