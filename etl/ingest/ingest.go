@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"golang.org/x/sys/unix"
 
 	"github.com/thanhhoa-ntm/ntm/etl/batch"
 	"github.com/thanhhoa-ntm/ntm/etl/dedupe"
@@ -157,7 +159,12 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	} else if n > 0 {
 		in.log.Info("removed files of crashed writers that were never committed", "files", n)
 	}
-	if in.index, err = dedupe.Open(filepath.Join(in.wh.Dir(), "index", "event_ids"), dedupe.Options{}); err != nil {
+	slot, err := claimIndexSlot(filepath.Join(in.wh.Dir(), "index"))
+	if err != nil {
+		return in.stats, err
+	}
+	defer slot.Close()
+	if in.index, err = dedupe.Open(filepath.Join(slot.Name()+".d"), dedupe.Options{}); err != nil {
 		return in.stats, err
 	}
 	defer in.index.Close()
@@ -271,7 +278,7 @@ func (in *ingester) loop(ctx context.Context) error {
 			return nil
 		}
 		pollCtx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-		fetches := in.cl.PollRecords(pollCtx, 20000)
+		fetches := in.cl.PollRecords(pollCtx, 4096)
 		cancel()
 		if fetches.IsClientClosed() {
 			return errors.New("ingest: kafka client closed")
@@ -373,4 +380,25 @@ func (in *ingester) progress() {
 	in.log.Info("ingest progress", "records", in.stats.Records, "events_per_s", int64(rate), "lag", lag,
 		"accepted", in.stats.Accepted, "duplicates", in.stats.Duplicates, "dead_letters", in.stats.Rejected,
 		"commits", in.stats.Commits)
+}
+
+// claimIndexSlot locks the first free slot of the index folder. Each ingest process keeps its
+// own event-id index (a cache of the event log's ids, rebuilt from the table as needed), so
+// processes of one group never share one; a slot a dead process left is reused, and only the
+// files committed since it was last persisted are read again.
+func claimIndexSlot(dir string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("ingest: index folder: %w", err)
+	}
+	for n := 0; n < 1024; n++ {
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("slot-%d", n)), os.O_CREATE|os.O_RDWR, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: index slot: %w", err)
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err == nil {
+			return f, nil
+		}
+		f.Close()
+	}
+	return nil, fmt.Errorf("ingest: no free index slot in %s", dir)
 }

@@ -1,0 +1,141 @@
+// Package ingesttest has the fixtures of the ingest tests: a Kafka-protocol broker on TCP, a
+// producer, the generated stream and the counts a warehouse holds. No mocks: the broker is
+// kfake over real sockets, and the counts come from DuckDB over the committed Parquet files.
+package ingesttest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/events/generate"
+	"github.com/thanhhoa-ntm/ntm/events/ndjson"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+// Topic is the event topic of the tests.
+const Topic = "ntm.events.v1"
+
+// StartBroker starts a broker with the topic in 6 partitions and returns its address.
+func StartBroker(t testing.TB) string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, Topic), kfake.AllowAutoTopicCreation(),
+		kfake.BrokerConfigs(map[string]string{"message.max.bytes": "8388608"}))
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()[0]
+}
+
+// Produce sends the lines as records keyed by unit_code, as ntm produce does.
+func Produce(t testing.TB, addr string, lines [][]byte) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(Topic),
+		kgo.ProducerBatchMaxBytes(8<<20), kgo.ProducerLinger(5*time.Millisecond))
+	require.NoError(t, err)
+	defer cl.Close()
+	recs := make([]*kgo.Record, 0, len(lines))
+	for _, l := range lines {
+		r := &kgo.Record{Value: l}
+		if ev, err := events.Decode(l); err == nil {
+			r.Key = []byte(ev.UnitCode)
+		}
+		recs = append(recs, r)
+	}
+	require.NoError(t, cl.ProduceSync(context.Background(), recs...).FirstErr())
+}
+
+// Stream generates a stream and returns its lines (blank ones dropped) and its stats.
+func Stream(t testing.TB, scale generate.Scale, badRate float64) ([][]byte, generate.Stats) {
+	t.Helper()
+	var buf bytes.Buffer
+	st, err := generate.Generate(context.Background(), &buf, generate.Options{Seed: 1, Scale: scale, BadRate: badRate})
+	require.NoError(t, err)
+	var lines [][]byte
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(make([]byte, 4<<20), 4<<20)
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		lines = append(lines, bytes.Clone(sc.Bytes()))
+	}
+	require.NoError(t, sc.Err())
+	return lines, st
+}
+
+// Counts are the rows of the warehouse's current snapshot: events per type, dead letters per reason.
+func Counts(t testing.TB, wh *warehouse.Warehouse) (map[string]int64, map[string]int64) {
+	t.Helper()
+	db, _, err := wh.OpenDuckDB(context.Background())
+	require.NoError(t, err)
+	defer db.Close()
+	q := func(query string) map[string]int64 {
+		rows, err := db.Query(query)
+		require.NoError(t, err)
+		defer rows.Close()
+		out := map[string]int64{}
+		for rows.Next() {
+			var k string
+			var n int64
+			require.NoError(t, rows.Scan(&k, &n))
+			out[k] = n
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	return q("SELECT event_type, count(*) FROM events_log GROUP BY 1"), q("SELECT reason, count(*) FROM dead_letters GROUP BY 1")
+}
+
+// Expected are the counts a stream's stats promise: the distinct valid events per type and
+// the bad lines per reason.
+func Expected(st generate.Stats) (map[string]int64, map[string]int64) {
+	ev, dl := map[string]int64{}, map[string]int64{}
+	for typ, n := range st.Accepted {
+		if n > 0 {
+			ev[typ.String()] = n
+		}
+	}
+	for r, n := range st.Rejected {
+		if n > 0 {
+			dl[string(r)] = n
+		}
+	}
+	return ev, dl
+}
+
+// RequireIntact fails the test unless verify finds the warehouse intact.
+func RequireIntact(t testing.TB, wh *warehouse.Warehouse) warehouse.Report {
+	t.Helper()
+	r, err := wh.Verify(context.Background())
+	require.NoError(t, err)
+	require.Empty(t, r.Problems)
+	return r
+}
+
+// Judged are the counts the lines promise when judged one by one in order, as an ingest does:
+// for a part of a stream, whose generator stats do not apply.
+func Judged(lines [][]byte) (map[string]int64, map[string]int64) {
+	t := ndjson.NewTally()
+	for i, l := range lines {
+		t.Add(l, i+1)
+	}
+	ev, dl := map[string]int64{}, map[string]int64{}
+	for typ, n := range t.Accepted {
+		if n > 0 {
+			ev[typ.String()] = n
+		}
+	}
+	for r, n := range t.Rejected {
+		if n > 0 {
+			dl[string(r)] = n
+		}
+	}
+	return ev, dl
+}
