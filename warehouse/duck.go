@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/apache/iceberg-go"
@@ -94,11 +95,51 @@ func source(cols []Column, files []DataFile) string {
 	return fmt.Sprintf("(SELECT %s FROM read_parquet([%s]))", strings.Join(names, ", "), strings.Join(paths, ", "))
 }
 
+// eventSource is the event log of a pinned snapshot: per event type, its files with the
+// columns that type fills and typed nulls for the others, all types together.
+func eventSource(files []DataFile) string {
+	byType := map[string][]DataFile{}
+	for _, f := range files {
+		byType[f.Partition] = append(byType[f.Partition], f)
+	}
+	if len(byType) == 0 {
+		return source(EventColumns(), nil)
+	}
+	types := make([]string, 0, len(byType))
+	for t := range byType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	all := EventColumns()
+	parts := make([]string, 0, len(types))
+	for _, t := range types {
+		has := map[string]bool{}
+		for _, c := range TypeColumns(t) {
+			has[c.Name] = true
+		}
+		cols := make([]string, len(all))
+		for i, c := range all {
+			if has[c.Name] {
+				cols[i] = ident(c.Name)
+			} else {
+				cols[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", duckType(c.Type), ident(c.Name))
+			}
+		}
+		paths := make([]string, len(byType[t]))
+		for i, f := range byType[t] {
+			paths[i] = quote(f.Path)
+		}
+		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name = true)",
+			strings.Join(cols, ", "), strings.Join(paths, ", ")))
+	}
+	return "(" + strings.Join(parts, "\nUNION ALL ") + ")"
+}
+
 // ViewSQL is the DDL of the views over a pinned snapshot.
 func ViewSQL(s Snapshot) []string {
 	ev, dl := EventColumns(), DeadLetterColumns()
 	stmts := []string{
-		"CREATE OR REPLACE VIEW events_log_data AS SELECT * FROM " + source(ev, s.Tables[EventsLog].Files),
+		"CREATE OR REPLACE VIEW events_log_data AS SELECT * FROM " + eventSource(s.Tables[EventsLog].Files),
 		`CREATE OR REPLACE VIEW events_log AS
 SELECT e.*,
        EXISTS (SELECT 1 FROM events_log_data c

@@ -22,9 +22,10 @@ type Column struct {
 	Doc      string
 }
 
-// listOf is a list of strings; Schema numbers its element.
+// listOf is a list of strings; Schema numbers its element. The element is optional because
+// iceberg-go rejects a data file that lacks an optional list whose element is required.
 func listOf() iceberg.Type {
-	return &iceberg.ListType{Element: iceberg.PrimitiveTypes.String, ElementRequired: true}
+	return &iceberg.ListType{Element: iceberg.PrimitiveTypes.String, ElementRequired: false}
 }
 
 var (
@@ -134,6 +135,60 @@ func EventColumns() []Column {
 		{"kafka_partition", tInt, true, "Kafka partition (phân vùng Kafka)"},
 		{"kafka_offset", tLong, true, "Kafka offset (vị trí Kafka)"},
 	}
+}
+
+// payloadColumns names, per event type, the payload columns its rows fill. A data file of the
+// event log holds one type (the table is partitioned by event_type) and only these columns
+// besides the envelope and the ingest columns: Iceberg reads a column a file lacks as null.
+var payloadColumns = map[string][]string{
+	"admin_unit.registered":         {"code", "name", "level", "kind", "parent_code", "flags"},
+	"admin_unit.renamed":            {"code", "new_name"},
+	"admin_unit.merged":             {"parent_code", "from_codes", "into_code", "into_name", "into_kind"},
+	"dossier.completed":             {"level", "dossier_id", "processed_online", "received_at", "completed_at"},
+	"criterion.assessed":            {"criteria_set", "criterion", "indicator", "met", "assessed_on", "decision_ref"},
+	"manager.registered":            {"level", "person_ref", "role"},
+	"manager.departed":              {"person_ref"},
+	"training.completed":            {"person_ref", "course_code", "topic", "hours", "completed_on"},
+	"cooperative.registered":        {"name", "coop_id", "sector"},
+	"cooperative.dissolved":         {"coop_id"},
+	"cooperative.digital_adopted":   {"coop_id", "technologies"},
+	"linkage_model.registered":      {"name", "model_id", "key_product", "raw_material_area"},
+	"linkage_model.digital_adopted": {"technologies", "model_id"},
+	"ocop.product_rated":            {"name", "product_id", "category", "stars"},
+	"raw_material_area.registered":  {"area_code", "product", "hectares", "latitude", "longitude"},
+	"online_service.launched":       {"name", "service_id", "domain"},
+	"online_service.withdrawn":      {"service_id"},
+	"survey.conducted":              {"topic", "survey_id", "channel", "opened_on", "closed_on"},
+	"survey.response":               {"survey_id", "satisfaction"},
+	"smart_model.registered":        {"name", "model_id", "field", "scope"},
+	"smart_model.approved":          {"decision_ref", "model_id"},
+	"tourism_site.registered":       {"name", "kind", "latitude", "longitude", "site_id"},
+	"household_survey.recorded":     {"households", "with_smartphone", "with_fixed_broadband"},
+	"connectivity.reported":         {"fixed_broadband", "mobile_4g", "mobile_5g"},
+	"wifi_hotspot.installed":        {"hotspot_id", "site", "free"},
+	"funding.allocated":             {"fiscal_year", "source", "task", "amount_vnd"},
+	"funding.disbursed":             {"fiscal_year", "source", "task", "amount_vnd"},
+	"event.retracted":               {"retracted_event_id", "reason"},
+}
+
+// envelopeColumns and ingestColumns are in every event log file.
+var envelopeColumns, ingestColumns = 11, 6
+
+// TypeColumns lists, in table order, the columns of the event log that rows of the event type
+// fill: the envelope, the type's payload, and the ingest columns.
+func TypeColumns(eventType string) []Column {
+	all := EventColumns()
+	want := map[string]bool{}
+	for _, c := range payloadColumns[eventType] {
+		want[c] = true
+	}
+	var out []Column
+	for i, c := range all {
+		if i < envelopeColumns || i >= len(all)-ingestColumns || want[c.Name] {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // DeadLetterColumns are the columns of the dead-letter table: every rejected input with its

@@ -23,6 +23,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	// afterWrite is called by ingest between writing a flush's files and committing them; only
+	// the crash tests set it, to kill the process at that moment.
+	afterWrite func()
 }
 
 // command is one subcommand of ntm.
@@ -41,7 +44,7 @@ func (u usageError) Error() string { return u.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func commands() []command {
-	return []command{generateCommand(), validateCommand(), ingestCommand(), sqlCommand(), verifyCommand()}
+	return []command{generateCommand(), validateCommand(), ingestCommand(), sqlCommand(), verifyCommand(), brokerCommand(), produceCommand()}
 }
 
 func printUsage(w io.Writer) {
@@ -60,8 +63,12 @@ environment variable NTM_<FLAG> (e.g. NTM_SEED). "ntm <command> -h" shows a comm
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := env{stdin: stdin, stdout: stdout, stderr: stderr,
-		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	return runEnv(ctx, args, env{stdin: stdin, stdout: stdout, stderr: stderr})
+}
+
+func runEnv(ctx context.Context, args []string, e env) int {
+	stdout, stderr := e.stdout, e.stderr
+	e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printUsage(stdout)
 		if len(args) == 0 {

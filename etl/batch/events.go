@@ -12,6 +12,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
 // Origin is where a record came from in Kafka.
@@ -27,13 +28,13 @@ func ArrowSchema(t *table.Table) (*arrow.Schema, error) {
 	return table.SchemaToArrowSchema(t.Schema(), nil, true, false)
 }
 
-// Events builds the rows of one event type in the events_log schema. Only the columns of the
-// type's payload are appended row by row; the others are filled with nulls in bulk at Build.
+// Events builds the rows of one event type: the envelope, the type's payload columns and the
+// ingest columns of the events_log schema (warehouse.TypeColumns), with the table's field IDs.
+// The other payload columns are left out of the file; Iceberg readers read them as null.
 type Events struct {
 	typ     events.Type
 	schema  *arrow.Schema
 	b       *array.RecordBuilder
-	used    []bool
 	ingest  int // index of ingested_at, filled at Build
 	rows    int
 	bytes   int64
@@ -49,9 +50,18 @@ type envelope struct {
 	hash, offset                                                        *array.Int64Builder
 }
 
-// NewEvents makes a builder for one event type.
-func NewEvents(mem memory.Allocator, schema *arrow.Schema, typ events.Type) *Events {
-	e := &Events{typ: typ, schema: schema, b: array.NewRecordBuilder(mem, schema), used: make([]bool, schema.NumFields())}
+// NewEvents makes a builder for one event type; table is the Arrow schema of the whole table.
+func NewEvents(mem memory.Allocator, table *arrow.Schema, typ events.Type) *Events {
+	var fields []arrow.Field
+	for _, c := range warehouse.TypeColumns(typ.String()) {
+		idx := table.FieldIndices(c.Name)
+		if len(idx) != 1 {
+			panic(fmt.Sprintf("batch: events_log schema has no column %q", c.Name))
+		}
+		fields = append(fields, table.Field(idx[0]))
+	}
+	schema := arrow.NewSchema(fields, nil)
+	e := &Events{typ: typ, schema: schema, b: array.NewRecordBuilder(mem, schema)}
 	str := func(name string) *array.StringBuilder { return e.field(name).(*array.StringBuilder) }
 	e.env = envelope{
 		id: str("event_id"), typ: str("event_type"), source: str("source_level"), srcUnit: str("source_unit_code"),
@@ -66,7 +76,6 @@ func NewEvents(mem memory.Allocator, schema *arrow.Schema, typ events.Type) *Eve
 		offset:    e.field("kafka_offset").(*array.Int64Builder),
 	}
 	e.ingest = e.index("ingested_at")
-	e.used[e.ingest] = true
 	e.payload = payloadAppender(e, typ)
 	return e
 }
@@ -79,12 +88,8 @@ func (e *Events) index(name string) int {
 	return idx[0]
 }
 
-// field returns the builder of a column and marks it as appended row by row.
-func (e *Events) field(name string) array.Builder {
-	i := e.index(name)
-	e.used[i] = true
-	return e.b.Field(i)
-}
+// field returns the builder of a column.
+func (e *Events) field(name string) array.Builder { return e.b.Field(e.index(name)) }
 
 // Len is the number of rows appended since the last Build.
 func (e *Events) Len() int { return e.rows }
@@ -130,11 +135,6 @@ func (e *Events) Build(ingestedAt time.Time) arrow.RecordBatch {
 	at := arrow.Timestamp(ingestedAt.UnixMicro())
 	for range e.rows {
 		ts.Append(at)
-	}
-	for i, used := range e.used {
-		if !used {
-			e.b.Field(i).AppendNulls(e.rows)
-		}
 	}
 	rec := e.b.NewRecordBatch()
 	e.rows, e.bytes = 0, 0

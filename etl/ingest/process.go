@@ -132,6 +132,7 @@ func (in *ingester) flush(ctx context.Context) error {
 		return nil
 	}
 	now := time.Now().UTC()
+	t0 := time.Now()
 	var evFiles, dlFiles []string
 	var evRows, dlRows int64
 	types := make([]events.Type, 0, len(in.builder))
@@ -172,6 +173,7 @@ func (in *ingester) flush(ctx context.Context) error {
 		in.cfg.AfterWrite()
 	}
 
+	tWrite := time.Since(t0)
 	summary := func(rows int64) map[string]string {
 		return map[string]string{"ntm.writer": in.writer.ID, "ntm.rows": strconv.FormatInt(rows, 10)}
 	}
@@ -190,6 +192,7 @@ func (in *ingester) flush(ctx context.Context) error {
 	}
 	clear(in.pending)
 	in.applied(warehouse.EventsLog)
+	tEv := time.Since(t0)
 
 	if _, err := in.wh.Commit(ctx, warehouse.DeadLetters, in.commitFor(warehouse.DeadLetters, dlFiles, summary(dlRows))); err != nil {
 		return in.abandon(ctx, err, dlFiles)
@@ -198,8 +201,8 @@ func (in *ingester) flush(ctx context.Context) error {
 	in.stats.Commits++
 	in.stats.Files += int64(len(evFiles) + len(dlFiles))
 	in.batchAt = time.Time{}
-	in.log.Debug("committed", "events", evRows, "dead_letters", dlRows, "files", len(evFiles)+len(dlFiles),
-		"snapshot", res.Snapshot)
+	in.log.Info("committed", "events", evRows, "dead_letters", dlRows, "files", len(evFiles)+len(dlFiles),
+		"snapshot", res.Snapshot, "write", tWrite, "events_commit", tEv-tWrite, "dead_commit", time.Since(t0)-tEv)
 
 	if in.index.Full() {
 		if err := in.index.Persist(in.indexedList()); err != nil {

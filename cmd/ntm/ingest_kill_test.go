@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/events/generate"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+// TestMain lets the test binary stand in for the ntm binary: with NTM_TEST_CHILD=1 it runs
+// the command line it was given, as a child process the tests can kill. With
+// NTM_TEST_KILL_AFTER_WRITE=N the child kills itself with SIGKILL between writing its N-th
+// flush and committing it, the moment a crash leaves files that no snapshot names.
+func TestMain(m *testing.M) {
+	if os.Getenv("NTM_TEST_CHILD") == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		e := env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+		if n, err := strconv.Atoi(os.Getenv("NTM_TEST_KILL_AFTER_WRITE")); err == nil {
+			writes := 0
+			e.afterWrite = func() {
+				if writes++; writes == n {
+					_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+					time.Sleep(time.Minute)
+				}
+			}
+		}
+		code := runEnv(ctx, os.Args[1:], e)
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// child is ntm run as a separate process.
+func child(env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "NTM_TEST_CHILD=1"), env...)
+	return cmd
+}
+
+// Ingest is killed with SIGKILL at random moments and between writing files and committing
+// them, again and again, and restarted each time; at the end every valid event is stored
+// exactly once, every invalid line once in the dead letters, and verify is clean.
+func TestIngestSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child processes for a while")
+	}
+	addr := kit.StartBroker(t)
+	lines, st := kit.Stream(t, generate.Small, 0.01)
+	kit.Produce(t, addr, lines)
+	dir := t.TempDir()
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("random kill moments from seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 7))
+	args := []string{"ingest", "--brokers", addr, "--warehouse", dir, "--group", "g",
+		"--until-caught-up", "--flush-mb", "1", "--flush-interval", "100ms"}
+
+	kills, selfKills := 0, 0
+	for i := 0; i < 12; i++ {
+		var env []string
+		if i%3 == 1 {
+			env = append(env, fmt.Sprintf("NTM_TEST_KILL_AFTER_WRITE=%d", 1+rng.IntN(6)))
+		}
+		cmd := child(env, args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		require.NoError(t, cmd.Start())
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case err := <-exited:
+			if err == nil {
+				t.Logf("run %d finished before its kill", i)
+				i = 12
+				continue
+			}
+			require.True(t, killed(err), "run %d failed: %v\n%s", i, err, stderr.String())
+			selfKills++
+		case <-time.After(time.Duration(150+rng.IntN(1200)) * time.Millisecond):
+			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+			err := <-exited
+			if err == nil {
+				continue // it finished just before the signal
+			}
+			require.True(t, killed(err), "run %d: %v\n%s", i, err, stderr.String())
+			kills++
+		}
+	}
+	t.Logf("SIGKILL from outside: %d, between write and commit: %d", kills, selfKills)
+	assert.GreaterOrEqual(t, kills+selfKills, 6, "the test must actually crash ingest")
+
+	var stderr bytes.Buffer
+	final := child(nil, args...)
+	final.Stderr = &stderr
+	require.NoError(t, final.Run(), stderr.String())
+
+	wh, err := warehouse.Open(context.Background(), dir, false)
+	require.NoError(t, err)
+	defer wh.Close()
+	wantEv, wantDl := kit.Expected(st)
+	gotEv, gotDl := kit.Counts(t, wh)
+	require.Equal(t, wantEv, gotEv)
+	require.Equal(t, wantDl, gotDl)
+
+	var out bytes.Buffer
+	code := run(context.Background(), []string{"verify", "--warehouse", dir}, nil, &out, &out)
+	require.Equal(t, exitOK, code, out.String())
+	assert.Contains(t, out.String(), "OK")
+}
+
+func killed(err error) bool {
+	ee, ok := err.(*exec.ExitError)
+	if !ok {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
+}
