@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
@@ -33,6 +35,8 @@ func ingestCommand() command {
 			until := fs.Bool("until-caught-up", false, "exit 0 once everything up to the end offsets seen at start is committed")
 			flushMB := fs.Int("flush-mb", 64, "flush when the buffered events reach this many MiB")
 			flushEvery := fs.Duration("flush-interval", 5*time.Second, "flush at least this often while events arrive")
+			instance := fs.String("instance-id", "", "static group membership (Kafka group.instance.id): a restarted process with the same id takes its partitions back at once, without waiting for the session to time out")
+			session := fs.Duration("session-timeout", 45*time.Second, "consumer group session timeout")
 			return func(ctx context.Context, e env, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
@@ -52,7 +56,7 @@ func ingestCommand() command {
 				st, err := ingest.Run(ctx, ingest.Config{
 					Brokers: splitList(*brokers), Topics: splitList(*topic), Group: *group, Warehouse: wh,
 					UntilCaughtUp: *until, FlushBytes: int64(*flushMB) << 20, FlushInterval: *flushEvery, Log: e.log,
-					AfterWrite: e.afterWrite,
+					AfterWrite: e.afterWrite, ClientOpts: groupOpts(*instance, *session),
 				})
 				if err != nil {
 					return err
@@ -65,4 +69,12 @@ func ingestCommand() command {
 			}
 		},
 	}
+}
+
+func groupOpts(instance string, session time.Duration) []kgo.Opt {
+	opts := []kgo.Opt{kgo.SessionTimeout(session)}
+	if instance != "" {
+		opts = append(opts, kgo.InstanceID(instance))
+	}
+	return opts
 }
