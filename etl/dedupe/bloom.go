@@ -2,11 +2,12 @@ package dedupe
 
 import "math/bits"
 
-// The bloom filter of a run is blocked: a key selects one 512-bit (64-byte, one cache line)
-// block and sets or tests bloomK bits inside it. A miss therefore costs one cache miss per run
-// instead of bloomK scattered ones, which matters because misses dominate the workload and every
-// run must be asked. At 10 bits per key the blocked layout gives a false-positive rate of about
-// 1%, a little above the 0.8% of a classic filter of the same size.
+// The bloom filter of a run is blocked: a key selects one 512-bit (64-byte) block, a single
+// cache line for the page-aligned filters of all but tiny runs, and sets or tests bloomK bits
+// inside it. A miss therefore costs one cache miss per run instead of bloomK scattered ones,
+// which matters because misses dominate the workload and every run must be asked. At 10 bits per
+// key the blocked layout gives a false-positive rate of about 1%, a little above the 0.8% of a
+// classic filter of the same size.
 const (
 	bloomBitsPerKey = 10
 	bloomK          = 7
@@ -65,3 +66,6 @@ func (b *bloom) mayContain(hi, lo uint64) bool {
 	}
 	return true
 }
+
+// reset clears the filter for reuse.
+func (b *bloom) reset() { clear(b.words) }

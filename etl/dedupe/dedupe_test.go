@@ -3,6 +3,7 @@ package dedupe
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,6 +145,18 @@ func TestAddKeepsFirstValueAndFull(t *testing.T) {
 	assert.EqualValues(t, 3, ix.Len())
 }
 
+func TestMemtableFilter(t *testing.T) {
+	// The memtable's filter is sized for MemtableEntries and reset by Persist; neither overfilling
+	// it nor resetting it may hide a memtable entry.
+	ix := openT(t, t.TempDir(), Options{MemtableEntries: 16})
+	addRange(ix, 0, 5000)
+	requireAll(t, ix, 0, 5000)
+	require.NoError(t, ix.Persist(nil))
+	addRange(ix, 5000, 5010)
+	requireAll(t, ix, 0, 5010)
+	assert.EqualValues(t, 5010, ix.Len())
+}
+
 func TestManyRunsAndMerges(t *testing.T) {
 	dir := t.TempDir()
 	ix := openT(t, dir, Options{})
@@ -173,6 +187,33 @@ func TestManyRunsAndMerges(t *testing.T) {
 	assert.LessOrEqual(t, len(ix.runs), 6)
 	requireAll(t, ix, 0, total)
 	assert.Equal(t, []string{"file-" + strconv.Itoa(flushes)}, ix.Covered())
+}
+
+func TestConcurrentLookups(t *testing.T) {
+	ix := openT(t, t.TempDir(), Options{})
+	for from := 0; from < 20_000; from += 5000 {
+		addRange(ix, from, from+5000)
+		require.NoError(t, ix.Persist(nil))
+	}
+	addRange(ix, 20_000, 21_000)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := range 4 {
+		wg.Go(func() {
+			for i := g; i < 21_000; i += 4 {
+				v, ok, err := ix.Lookup(keyN('a', i))
+				if err != nil || !ok || v != valN(i) {
+					errs <- fmt.Errorf("id %d: %d %v %v", i, v, ok, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
 
 func TestReopen(t *testing.T) {
@@ -325,7 +366,7 @@ func TestOpenErrors(t *testing.T) {
 			m, err := json.Marshal(manifest{Version: manifestVersion, Runs: []manifestRun{{File: "../x", Count: 1}}})
 			require.NoError(t, err)
 			require.NoError(t, os.WriteFile(filepath.Join(dir, manifestName), m, 0o644))
-		}, "invalid run file"},
+		}, "invalid or repeated run file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -476,12 +517,16 @@ func TestBloomFalsePositiveRate(t *testing.T) {
 	}
 }
 
-// buildIndex persists n keys in batches of batch (merging as it goes) into a fresh index.
+// buildIndex persists n keys in batches of batch (merging as it goes) into a fresh index and
+// then fills half a memtable, as in steady state.
 func buildIndex(b testing.TB, n, batch int) *Index {
 	ix := openT(b, b.TempDir(), Options{MemtableEntries: batch})
 	for from := 0; from < n; from += batch {
 		addRange(ix, from, min(from+batch, n))
 		require.NoError(b, ix.Persist(nil))
+	}
+	for i := range batch / 2 {
+		ix.Add(keyN('b', i), 1)
 	}
 	return ix
 }
@@ -597,6 +642,10 @@ func TestScale(t *testing.T) {
 		n, ingest, float64(n)/ingest.Seconds(), persistTime, len(ix.runs), float64(ms.HeapInuse)/(1<<20),
 		float64(peak)/(1<<20), float64(ms.Sys)/(1<<20))
 
+	// Lookups run against a half-full memtable, as they do in steady state.
+	for i := range ix.opts.MemtableEntries / 2 {
+		ix.Add(keyN('b', i), 1)
+	}
 	const probes = 1_000_000
 	start = time.Now()
 	for i := range probes {
