@@ -200,10 +200,10 @@ func (w *Warehouse) OpenDuckDB(ctx context.Context) (*sql.DB, Snapshot, error) {
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+		s = s[:i]
 	}
-	if len(s) > 120 {
-		return s[:120] + "…"
+	if len(s) > 80 {
+		return s[:80] + "…"
 	}
 	return s
 }

@@ -47,6 +47,14 @@ func (w *Warehouse) Verify(ctx context.Context) (Report, error) {
 			return r, err
 		}
 	}
+	for _, p := range r.Problems {
+		if p.Kind == "missing_file" || p.Kind == "unreadable_file" || p.Kind == "size_mismatch" {
+			// The data cannot be read whole; the file problems say why.
+			r.Problems = append(r.Problems, Problem{Table: "*", Kind: "data_not_checked", Subject: "rows",
+				Detail: "duplicate checks skipped: committed files are missing or damaged"})
+			return r, nil
+		}
+	}
 	if err := w.verifyData(ctx, &r); err != nil {
 		return r, err
 	}

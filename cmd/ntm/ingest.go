@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"flag"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -46,6 +48,12 @@ func ingestCommand() command {
 				}
 				if len(splitList(*brokers)) == 0 || len(splitList(*topic)) == 0 || *group == "" {
 					return usagef("--brokers, --topic and --group must not be empty")
+				}
+				// Ingest's memory is bounded by design (flush size, fetch size, the index's
+				// memtable); a soft limit keeps the garbage collector from letting the heap
+				// double past it. GOMEMLIMIT, when set, wins.
+				if os.Getenv("GOMEMLIMIT") == "" {
+					debug.SetMemoryLimit(768 << 20)
 				}
 				wh, err := warehouse.Open(ctx, *dir, true)
 				if err != nil {

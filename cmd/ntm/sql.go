@@ -93,6 +93,14 @@ func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer
 	if err != nil {
 		return err
 	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return err
+	}
+	isDate := make([]bool, len(types))
+	for i, t := range types {
+		isDate[i] = t.DatabaseTypeName() == "DATE"
+	}
 	var out [][]any
 	for rows.Next() {
 		vals := make([]any, len(cols))
@@ -102,6 +110,12 @@ func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer
 		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
+		}
+		for i, v := range vals {
+			// A DATE is a calendar day, not an instant: print it as such, never shifted.
+			if t, ok := v.(time.Time); ok && isDate[i] {
+				vals[i] = civilDate(t.UTC().Format(time.DateOnly))
+			}
 		}
 		out = append(out, vals)
 	}
@@ -122,31 +136,50 @@ func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer
 		cw.Flush()
 		return cw.Error()
 	case "json":
-		objs := make([]map[string]any, len(out))
+		// An array of objects whose members keep the query's column order.
+		bw := bufio.NewWriter(w)
+		bw.WriteString("[")
 		for i, r := range out {
-			o := make(map[string]any, len(cols))
-			for j, c := range cols {
-				o[c] = jsonValue(r[j])
+			if i > 0 {
+				bw.WriteString(",")
 			}
-			objs[i] = o
+			bw.WriteString("\n  {")
+			for j, c := range cols {
+				if j > 0 {
+					bw.WriteString(", ")
+				}
+				k, _ := json.Marshal(c)
+				v, err := json.Marshal(jsonValue(r[j]))
+				if err != nil {
+					return err
+				}
+				bw.Write(k)
+				bw.WriteString(": ")
+				bw.Write(v)
+			}
+			bw.WriteString("}")
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if objs == nil {
-			objs = []map[string]any{}
+		if len(out) > 0 {
+			bw.WriteString("\n")
 		}
-		return enc.Encode(objs)
+		bw.WriteString("]\n")
+		return bw.Flush()
 	}
 	return printTable(w, cols, out)
 }
 
 var local = time.FixedZone("+07", 7*3600)
 
+// civilDate is a DATE value, already formatted.
+type civilDate string
+
 // text renders a value for table and CSV output; times in local time (UTC+07:00).
 func text(v any, null string) string {
 	switch v := v.(type) {
 	case nil:
 		return null
+	case civilDate:
+		return string(v)
 	case time.Time:
 		return v.In(local).Format(time.RFC3339Nano)
 	case []byte:
@@ -165,6 +198,8 @@ func text(v any, null string) string {
 
 func jsonValue(v any) any {
 	switch v := v.(type) {
+	case civilDate:
+		return string(v)
 	case time.Time:
 		return v.In(local).Format(time.RFC3339Nano)
 	case []byte:

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/events/generate"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+// ingested is a warehouse holding the first lines of the small stream, ingested by ntm ingest.
+func ingested(t *testing.T, n int) (string, map[string]int64, map[string]int64) {
+	t.Helper()
+	addr := kit.StartBroker(t)
+	lines, _ := kit.Stream(t, generate.Small, 0.01)
+	lines = lines[:n]
+	kit.Produce(t, addr, lines)
+	dir := t.TempDir()
+	var out bytes.Buffer
+	code := run(context.Background(), []string{"ingest", "--brokers", addr, "--warehouse", dir, "--group", "g", "--until-caught-up"}, nil, &out, &out)
+	require.Equal(t, exitOK, code, out.String())
+	ev, dl := kit.Judged(lines)
+	return dir, ev, dl
+}
+
+func TestSQLAndVerify(t *testing.T) {
+	dir, ev, dl := ingested(t, 20000)
+
+	code, out, errOut := ntm(t, "", "sql", "--warehouse", dir, "--format", "csv",
+		"SELECT event_type, count(*) AS n FROM events_log GROUP BY 1 ORDER BY 1")
+	require.Equal(t, exitOK, code, errOut)
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, []string{"event_type", "n"}, recs[0])
+	got := map[string]int64{}
+	for _, r := range recs[1:] {
+		var n int64
+		require.NoError(t, json.Unmarshal([]byte(r[1]), &n))
+		got[r[0]] = n
+	}
+	assert.Equal(t, ev, got)
+
+	code, out, errOut = ntm(t, "", "sql", "--warehouse", dir, "--format", "json",
+		"SELECT reason, count(*) AS n, min(octet_length(raw)) > 0 AS has_raw, bool_and(topic IS NOT NULL AND \"offset\" >= 0) AS has_origin FROM dead_letters GROUP BY 1 ORDER BY 1")
+	require.Equal(t, exitOK, code, errOut)
+	var rows []struct {
+		Reason    string `json:"reason"`
+		N         int64  `json:"n"`
+		HasRaw    bool   `json:"has_raw"`
+		HasOrigin bool   `json:"has_origin"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rows))
+	gotDl := map[string]int64{}
+	for _, r := range rows {
+		gotDl[r.Reason] = r.N
+		assert.True(t, r.HasRaw, r.Reason)
+		assert.True(t, r.HasOrigin, r.Reason)
+	}
+	assert.Equal(t, dl, gotDl)
+
+	code, out, _ = ntm(t, "", "sql", "--warehouse", dir, "SELECT count(*) AS n FROM events_log WHERE business_date IS NULL")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, "(1 rows)")
+
+	// Read-only: no files outside the warehouse, no writes, no settings.
+	for _, q := range []string{
+		"SELECT * FROM read_csv('/etc/passwd')",
+		"COPY (SELECT 1) TO '" + filepath.Join(t.TempDir(), "x.csv") + "'",
+		"SET enable_external_access = true",
+		"ATTACH '" + filepath.Join(t.TempDir(), "x.db") + "'",
+	} {
+		code, _, errOut = ntm(t, "", "sql", "--warehouse", dir, q)
+		assert.Equal(t, exitFailure, code, q)
+		assert.NotEmpty(t, errOut, q)
+	}
+
+	code, out, errOut = ntm(t, "", "verify", "--warehouse", dir)
+	require.Equal(t, exitOK, code, out+errOut)
+	assert.Contains(t, out, "OK")
+
+	// A file left in the data folder by a writer that is gone is an orphan; a committed file
+	// that disappears is missing. verify lists both and fails.
+	wh, err := warehouse.Open(context.Background(), dir, false)
+	require.NoError(t, err)
+	snap, err := wh.Current(context.Background())
+	require.NoError(t, err)
+	wh.Close()
+	victim := snap.Tables[warehouse.EventsLog].Files[0].Path
+	require.NoError(t, os.Remove(victim))
+	orphan := filepath.Join(dir, "iceberg", "ntm", "events_log", "data", "event_type=survey.response", "0123456789abcdef-000001.parquet")
+	require.NoError(t, os.WriteFile(orphan, []byte("PAR1"), 0o644))
+	code, out, errOut = ntm(t, "", "verify", "--warehouse", dir)
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, out, "missing_file "+victim)
+	assert.Contains(t, out, "orphan_file "+orphan)
+	assert.Contains(t, errOut, "integrity problems")
+}
+
+func TestSQLWithoutWarehouse(t *testing.T) {
+	code, _, errOut := ntm(t, "", "sql", "--warehouse", t.TempDir(), "SELECT 1")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, errOut, "ntm ingest")
+	code, _, _ = ntm(t, "", "sql", "SELECT 1")
+	assert.Equal(t, exitUsage, code)
+}
