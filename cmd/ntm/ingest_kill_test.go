@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/events/generate"
@@ -135,4 +137,64 @@ func killed(err error) bool {
 	}
 	ws, ok := ee.Sys().(syscall.WaitStatus)
 	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
+}
+
+// Without --until-caught-up, ingest runs until SIGTERM, then commits what it holds and exits
+// 0; the group's Kafka offsets, committed after the tables', reach the end of every partition.
+func TestIngestStopsCleanlyOnSIGTERM(t *testing.T) {
+	addr := kit.StartBroker(t)
+	lines, _ := kit.Stream(t, generate.Small, 0.01)
+	lines = lines[:30000]
+	kit.Produce(t, addr, lines)
+	dir := t.TempDir()
+	cmd := child(nil, "ingest", "--brokers", addr, "--warehouse", dir, "--group", "g", "--flush-interval", "300ms")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+
+	// Wait until the tables hold every record, then ask it to stop.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	require.NoError(t, err)
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ends, err := adm.ListEndOffsets(context.Background(), kit.Topic)
+	require.NoError(t, err)
+	var total int64
+	ends.Each(func(o kadm.ListedOffset) { total += o.Offset })
+	require.Equal(t, int64(len(lines)), total)
+	require.Eventually(t, func() bool {
+		wh, err := warehouse.Open(context.Background(), dir, false)
+		if err != nil {
+			return false
+		}
+		defer wh.Close()
+		snap, err := wh.Current(context.Background())
+		if err != nil {
+			return false
+		}
+		var n int64
+		for _, o := range snap.Tables[warehouse.DeadLetters].Offsets {
+			n += o
+		}
+		return n == total
+	}, time.Minute, 100*time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), stderr.String())
+	assert.Contains(t, stderr.String(), "ingest stopped")
+
+	committed, err := adm.FetchOffsetsForTopics(context.Background(), "g", kit.Topic)
+	require.NoError(t, err)
+	ends.Each(func(o kadm.ListedOffset) {
+		c, ok := committed.Lookup(o.Topic, o.Partition)
+		require.True(t, ok)
+		assert.Equal(t, o.Offset, c.At, "partition %d", o.Partition)
+	})
+
+	wh, err := warehouse.Open(context.Background(), dir, false)
+	require.NoError(t, err)
+	defer wh.Close()
+	ev, dl := kit.Judged(lines)
+	gotEv, gotDl := kit.Counts(t, wh)
+	assert.Equal(t, ev, gotEv)
+	assert.Equal(t, dl, gotDl)
 }

@@ -272,7 +272,7 @@ func (in *ingester) loop(ctx context.Context) error {
 			if ferr != nil {
 				return ferr
 			}
-			in.commitKafka(context.WithoutCancel(ctx))
+			in.commitKafkaSync(context.WithoutCancel(ctx))
 			in.log.Info("ingest stopped", "records", in.stats.Records, "accepted", in.stats.Accepted,
 				"duplicates", in.stats.Duplicates, "rejected", in.stats.rejected())
 			return nil
@@ -314,7 +314,7 @@ func (in *ingester) loop(ctx context.Context) error {
 				return err
 			}
 			if ok {
-				in.commitKafka(ctx)
+				in.commitKafkaSync(ctx)
 				in.log.Info("caught up", "records", in.stats.Records, "accepted", in.stats.Accepted,
 					"duplicates", in.stats.Duplicates, "rejected", in.stats.rejected(), "commits", in.stats.Commits)
 				return nil

@@ -406,7 +406,12 @@ func (in *ingester) checkOthers(t *table.Table) error {
 
 // commitKafka commits the tables' progress to the consumer group, asynchronously: the group's
 // offsets are for monitoring (lag) and for other tools; ingest itself resumes from the tables.
-func (in *ingester) commitKafka(ctx context.Context) {
+func (in *ingester) commitKafka(ctx context.Context) { in.commitKafkaMode(ctx, false) }
+
+// commitKafkaSync commits the group's offsets and waits for the answer: before exiting.
+func (in *ingester) commitKafkaSync(ctx context.Context) { in.commitKafkaMode(ctx, true) }
+
+func (in *ingester) commitKafkaMode(ctx context.Context, wait bool) {
 	set := map[string]map[int32]kgo.EpochOffset{}
 	for tp := range in.position {
 		if o, ok := in.resume(tp); ok {
@@ -419,9 +424,14 @@ func (in *ingester) commitKafka(ctx context.Context) {
 	if len(set) == 0 {
 		return
 	}
-	in.cl.CommitOffsets(ctx, set, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, _ *kmsg.OffsetCommitResponse, err error) {
+	done := func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, _ *kmsg.OffsetCommitResponse, err error) {
 		if err != nil && !errors.Is(err, context.Canceled) {
-			in.log.Debug("kafka offset commit failed (the tables hold the offsets)", "err", err)
+			in.log.Warn("kafka offset commit failed (the tables hold the offsets; only lag monitoring lags)", "err", err)
 		}
-	})
+	}
+	if wait {
+		in.cl.CommitOffsetsSync(ctx, set, done)
+		return
+	}
+	in.cl.CommitOffsets(ctx, set, done)
 }
