@@ -8,13 +8,11 @@ import (
 	"bytes"
 	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/etl/kafkaio"
 	"github.com/thanhhoa-ntm/ntm/events/generate"
 	"github.com/thanhhoa-ntm/ntm/events/ndjson"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
@@ -33,22 +31,13 @@ func StartBroker(t testing.TB) string {
 	return c.ListenAddrs()[0]
 }
 
-// Produce sends the lines as records keyed by unit_code, as ntm produce does.
+// Produce sends the lines with ntm produce's producer (key = unit_code, zstd, acknowledged).
 func Produce(t testing.TB, addr string, lines [][]byte) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(Topic),
-		kgo.ProducerBatchMaxBytes(8<<20), kgo.ProducerLinger(5*time.Millisecond))
+	st, err := kafkaio.Produce(context.Background(), []string{addr}, Topic,
+		bytes.NewReader(bytes.Join(lines, []byte("\n"))), kafkaio.ProduceOptions{})
 	require.NoError(t, err)
-	defer cl.Close()
-	recs := make([]*kgo.Record, 0, len(lines))
-	for _, l := range lines {
-		r := &kgo.Record{Value: l}
-		if ev, err := events.Decode(l); err == nil {
-			r.Key = []byte(ev.UnitCode)
-		}
-		recs = append(recs, r)
-	}
-	require.NoError(t, cl.ProduceSync(context.Background(), recs...).FirstErr())
+	require.Equal(t, int64(len(lines)), st.Acked)
 }
 
 // Stream generates a stream and returns its lines (blank ones dropped) and its stats.
