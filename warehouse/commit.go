@@ -141,6 +141,14 @@ type CommitResult struct {
 // unknown did succeed), still applicable (retry), or stale.
 func (w *Warehouse) Commit(ctx context.Context, name string, c Commit) (CommitResult, error) {
 	var res CommitResult
+	// The token names this commit in its snapshot summary, so that after an attempt whose
+	// outcome is unknown, the commit is recognized as applied only if its own snapshot is there,
+	// not merely because the offsets match (another writer could have covered the same range).
+	token := strconv.FormatUint(rand.Uint64(), 36)
+	if c.Summary == nil {
+		c.Summary = map[string]string{}
+	}
+	c.Summary[commitKey] = token
 	backoff := 5 * time.Millisecond
 	var lastErr error
 	for res.Attempts < 30 {
@@ -152,12 +160,12 @@ func (w *Warehouse) Commit(ctx context.Context, name string, c Commit) (CommitRe
 			return res, err
 		}
 		cur := OffsetsOf(t)
-		if res.Attempts > 0 && applied(cur, c.Next) {
-			res.Already = true
-			if s := t.CurrentSnapshot(); s != nil {
-				res.Snapshot = s.SnapshotID
+		if res.Attempts > 0 {
+			if id, ok := findCommit(t, token); ok {
+				res.Already = true
+				res.Snapshot = id
+				return res, nil
 			}
-			return res, nil
 		}
 		for tp, base := range c.Base {
 			have, ok := cur[tp]
@@ -196,13 +204,25 @@ func (w *Warehouse) Commit(ctx context.Context, name string, c Commit) (CommitRe
 	return res, fmt.Errorf("warehouse: commit to %s failed after %d attempts: %w", name, res.Attempts, lastErr)
 }
 
-func applied(cur, next Offsets) bool {
-	for tp, n := range next {
-		if cur[tp] != n {
-			return false
+// commitKey is the snapshot summary property holding a commit's token.
+const commitKey = "ntm.commit"
+
+// findCommit looks for the snapshot of a commit among the latest snapshots of the table.
+func findCommit(t *table.Table, token string) (int64, bool) {
+	s := t.CurrentSnapshot()
+	for range 64 {
+		if s == nil {
+			return 0, false
 		}
+		if s.Summary != nil && s.Summary.Properties[commitKey] == token {
+			return s.SnapshotID, true
+		}
+		if s.ParentSnapshotID == nil {
+			return 0, false
+		}
+		s = t.Metadata().SnapshotByID(*s.ParentSnapshotID)
 	}
-	return true
+	return 0, false
 }
 
 // tryCommit makes one attempt. Errors in staging the commit are permanent (the same files
