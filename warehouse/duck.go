@@ -8,7 +8,10 @@ import (
 	"strings"
 
 	"github.com/apache/iceberg-go"
+
 	_ "github.com/duckdb/duckdb-go/v2" // the database/sql driver "duckdb"
+	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/queries"
 )
 
 // duckType is the DuckDB type of an Iceberg column type.
@@ -103,7 +106,7 @@ func eventSource(files []DataFile) string {
 		byType[f.Partition] = append(byType[f.Partition], f)
 	}
 	if len(byType) == 0 {
-		return source(EventColumns(), nil)
+		return "(SELECT *, CAST(NULL AS TIMESTAMPTZ) AS committed_at FROM " + source(EventColumns(), nil) + ")"
 	}
 	types := make([]string, 0, len(byType))
 	for t := range byType {
@@ -129,17 +132,41 @@ func eventSource(files []DataFile) string {
 		for i, f := range byType[t] {
 			paths[i] = quote(f.Path)
 		}
-		parts = append(parts, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name = true)",
+		parts = append(parts, fmt.Sprintf("SELECT %s, filename FROM read_parquet([%s], union_by_name = true, filename = true)",
 			strings.Join(cols, ", "), strings.Join(paths, ", ")))
 	}
-	return "(" + strings.Join(parts, "\nUNION ALL ") + ")"
+	// Each row's transaction time is the commit time of the snapshot that added its file.
+	return "(SELECT d.* EXCLUDE (filename), f.committed_at FROM (" + strings.Join(parts, "\nUNION ALL ") +
+		") d JOIN warehouse_files f ON f.path = d.filename)"
+}
+
+// filesSQL creates and fills the table of the pinned data files.
+func filesSQL(s Snapshot) []string {
+	stmts := []string{`CREATE OR REPLACE TABLE warehouse_files (
+    table_name VARCHAR, path VARCHAR, event_type VARCHAR, snapshot_id BIGINT,
+    committed_at TIMESTAMPTZ, records BIGINT, bytes BIGINT)`}
+	for _, name := range []string{EventsLog, DeadLetters} {
+		files := s.Tables[name].Files
+		for start := 0; start < len(files); start += 500 {
+			var rows []string
+			for _, f := range files[start:min(len(files), start+500)] {
+				rows = append(rows, fmt.Sprintf("(%s, %s, %s, %d, make_timestamptz(%d), %d, %d)",
+					quote(name), quote(f.Path), quote(f.Partition), f.Snapshot, f.CommittedAt.UnixMicro(), f.Records, f.Size))
+			}
+			stmts = append(stmts, "INSERT INTO warehouse_files VALUES "+strings.Join(rows, ", "))
+		}
+	}
+	return append(stmts,
+		"COMMENT ON TABLE warehouse_files IS "+quote("The data files of the pinned snapshots, with the commit that added each (tệp dữ liệu của kho)"),
+		"COMMENT ON COLUMN warehouse_files.committed_at IS "+quote("When the snapshot that added the file was committed (thời điểm ghi nhận vào kho)"))
 }
 
 // ViewSQL is the DDL of the views over a pinned snapshot.
 func ViewSQL(s Snapshot) []string {
 	ev, dl := EventColumns(), DeadLetterColumns()
-	stmts := []string{
-		"CREATE OR REPLACE VIEW events_log_data AS SELECT * FROM " + eventSource(s.Tables[EventsLog].Files),
+	stmts := filesSQL(s)
+	stmts = append(stmts,
+		"CREATE OR REPLACE VIEW events_log_data AS SELECT * FROM "+eventSource(s.Tables[EventsLog].Files),
 		`CREATE OR REPLACE VIEW events_log AS
 SELECT e.*,
        EXISTS (SELECT 1 FROM events_log_data c
@@ -147,18 +174,48 @@ SELECT e.*,
        EXISTS (SELECT 1 FROM events_log_data r
                 WHERE r.event_type = 'event.retracted' AND r.retracted_event_id = e.event_id) AS retracted
 FROM events_log_data e`,
-		"CREATE OR REPLACE VIEW dead_letters AS SELECT * FROM " + source(dl, s.Tables[DeadLetters].Files),
-		"COMMENT ON VIEW events_log_data IS " + quote("The event log as stored, without derived columns (nhật ký sự kiện, dữ liệu gốc)"),
-		"COMMENT ON VIEW events_log IS " + quote(tableDoc[EventsLog]),
-		"COMMENT ON VIEW dead_letters IS " + quote(tableDoc[DeadLetters]),
-		"COMMENT ON COLUMN events_log.superseded IS " + quote("A later event of the same type corrects this one (đã bị đính chính)"),
-		"COMMENT ON COLUMN events_log.retracted IS " + quote("An event.retracted names this event (đã bị thu hồi)"),
-	}
+		"CREATE OR REPLACE VIEW dead_letters AS SELECT * FROM "+source(dl, s.Tables[DeadLetters].Files),
+		"COMMENT ON VIEW events_log_data IS "+quote("The event log as stored, without derived columns (nhật ký sự kiện, dữ liệu gốc)"),
+		"COMMENT ON VIEW events_log IS "+quote(tableDoc[EventsLog]),
+		"COMMENT ON VIEW dead_letters IS "+quote(tableDoc[DeadLetters]),
+		"COMMENT ON COLUMN events_log.superseded IS "+quote("A later event of the same type corrects this one (đã bị đính chính)"),
+		"COMMENT ON COLUMN events_log.retracted IS "+quote("An event.retracted names this event (đã bị thu hồi)"),
+		"COMMENT ON COLUMN events_log.committed_at IS "+quote("When the warehouse committed the event: its transaction time (thời điểm ghi nhận vào kho)"),
+	)
 	for _, c := range ev {
 		stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN events_log.%s IS %s", ident(c.Name), quote(c.Doc)))
 	}
 	for _, c := range dl {
 		stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN dead_letters.%s IS %s", ident(c.Name), quote(c.Doc)))
+	}
+	stmts = append(stmts, queries.Views()...)
+	stmts = append(stmts, typeViews()...)
+	return append(stmts, queries.IndicatorSQL()...)
+}
+
+// typeViews are the views of the effective events of each type, with the columns of the type.
+func typeViews() []string {
+	var stmts []string
+	for _, t := range events.Types() {
+		name := t.ViewName()
+		cols := TypeColumns(t.String())
+		names := make([]string, 0, len(cols)+1)
+		for _, c := range cols {
+			if c.Name == "payload" || c.Name == "content_hash" {
+				continue
+			}
+			names = append(names, ident(c.Name))
+		}
+		names = append(names, "committed_at")
+		stmts = append(stmts,
+			fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s FROM effective(%s, NULL)", ident(name), strings.Join(names, ", "), quote(t.String())),
+			fmt.Sprintf("COMMENT ON VIEW %s IS %s", ident(name), quote("Effective "+t.String()+" events: duplicates once, corrections applied, retractions removed (sự kiện hiệu lực)")))
+		for _, c := range cols {
+			if c.Name == "payload" || c.Name == "content_hash" {
+				continue
+			}
+			stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN %s.%s IS %s", ident(name), ident(c.Name), quote(c.Doc)))
+		}
 	}
 	return stmts
 }
@@ -199,6 +256,7 @@ func (w *Warehouse) OpenDuckDB(ctx context.Context) (*sql.DB, Snapshot, error) {
 }
 
 func firstLine(s string) string {
+	s = strings.TrimSpace(stripComments(s))
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
@@ -206,4 +264,16 @@ func firstLine(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// stripComments drops SQL comment lines, for messages that quote a statement.
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }

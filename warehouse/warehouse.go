@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
@@ -147,37 +148,58 @@ func LocalPath(loc string) string {
 
 // DataFile is one data file of a snapshot, as the metadata records it.
 type DataFile struct {
-	Path      string // local path
-	Size      int64
-	Records   int64
-	Partition string // the event_type of an events_log file, empty otherwise
+	Path        string // local path
+	Size        int64
+	Records     int64
+	Partition   string    // the event_type of an events_log file, empty otherwise
+	Snapshot    int64     // the snapshot that added it
+	CommittedAt time.Time // when that snapshot was committed: the rows' transaction time
 }
 
 // Files lists the data files of the table's current snapshot (or of snapshotID when it is
-// not zero), from scan planning: the only list of files a reader may use, since the data folder
-// also holds files of unfinished or failed commits.
+// not zero), from the snapshot's manifests: the only list of files a reader may use, since the
+// data folder also holds files of unfinished or failed commits. Each file carries the snapshot
+// that added it and that snapshot's commit time, which is when the warehouse came to know its
+// rows.
 func Files(ctx context.Context, t *table.Table, snapshotID int64) ([]DataFile, error) {
-	if t.CurrentSnapshot() == nil {
+	snap := t.CurrentSnapshot()
+	if snapshotID != 0 {
+		snap = t.Metadata().SnapshotByID(snapshotID)
+	}
+	if snap == nil {
 		return nil, nil
 	}
-	var opts []table.ScanOption
-	if snapshotID != 0 {
-		opts = append(opts, table.WithSnapshotID(snapshotID))
-	}
-	tasks, err := t.Scan(opts...).PlanFiles(ctx)
+	fsys, err := t.FS(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("warehouse: plan files of %s: %w", t.Identifier(), err)
+		return nil, fmt.Errorf("warehouse: %w", err)
 	}
-	out := make([]DataFile, 0, len(tasks))
-	for _, task := range tasks {
-		df := task.File
-		f := DataFile{Path: LocalPath(df.FilePath()), Size: df.FileSizeBytes(), Records: df.Count()}
-		if v, ok := df.Partition()[1000]; ok {
-			if s, ok := v.(string); ok {
-				f.Partition = s
-			}
+	manifests, err := snap.Manifests(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: manifests of %s: %w", t.Identifier(), err)
+	}
+	var out []DataFile
+	for _, m := range manifests {
+		if m.ManifestContent() != iceberg.ManifestContentData {
+			continue
 		}
-		out = append(out, f)
+		entries, err := m.FetchEntries(fsys, true)
+		if err != nil {
+			return nil, fmt.Errorf("warehouse: manifest %s: %w", m.FilePath(), err)
+		}
+		for _, e := range entries {
+			df := e.DataFile()
+			f := DataFile{Path: LocalPath(df.FilePath()), Size: df.FileSizeBytes(), Records: df.Count(),
+				Snapshot: e.SnapshotID()}
+			if s := t.Metadata().SnapshotByID(e.SnapshotID()); s != nil {
+				f.CommittedAt = time.UnixMilli(s.TimestampMs).UTC()
+			}
+			if v, ok := df.Partition()[1000]; ok {
+				if s, ok := v.(string); ok {
+					f.Partition = s
+				}
+			}
+			out = append(out, f)
+		}
 	}
 	return out, nil
 }

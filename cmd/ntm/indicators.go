@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+var indicatorColumns = []string{"indicator_id", "period", "scope_level", "scope_code", "numerator", "denominator", "value", "target", "met"}
+
+func indicatorsCommand() command {
+	return command{
+		name:    "indicators",
+		usage:   "--warehouse DIR --period P [--known-at TS] [--format table|csv|json]",
+		summary: "tính các chỉ tiêu so với mục tiêu 2025 / the plan's indicators against the 2025 targets",
+		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
+			dir := fs.String("warehouse", "", "warehouse directory")
+			period := fs.String("period", "", "a year (2025), a quarter (2025-Q3) or a month (2025-07)")
+			knownAt := fs.String("known-at", "", "answer as the warehouse knew it at this RFC 3339 instant")
+			format := fs.String("format", "table", "output: table, csv or json")
+			return func(ctx context.Context, e env, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected argument %q", args[0])
+				}
+				if *dir == "" || *period == "" {
+					return usagef("--warehouse and --period are required (e.g. --period 2025)")
+				}
+				p, err := queries.ParsePeriod(*period)
+				if err != nil {
+					return usageError{err.Error()}
+				}
+				var at *time.Time
+				if *knownAt != "" {
+					t, err := time.Parse(time.RFC3339Nano, *knownAt)
+					if err != nil {
+						return usagef("--known-at %q is not an RFC 3339 instant (e.g. 2025-12-31T23:59:59+07:00)", *knownAt)
+					}
+					at = &t
+				}
+				switch *format {
+				case "table", "csv", "json":
+				default:
+					return usagef("--format %q: use table, csv or json", *format)
+				}
+				wh, err := warehouse.Open(ctx, *dir, false)
+				if err != nil {
+					return err
+				}
+				defer wh.Close()
+				db, _, err := wh.OpenDuckDB(ctx)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				rows, err := queries.Indicators(ctx, db, p, at)
+				if err != nil {
+					return err
+				}
+				return writeIndicators(e.stdout, *format, rows)
+			}
+		},
+	}
+}
+
+func indicatorRecord(r queries.Row) []string {
+	return []string{r.IndicatorID, r.Period, r.ScopeLevel, r.ScopeCode, fmt.Sprint(r.Numerator), fmt.Sprint(r.Denominator), r.Value, r.Target, r.Met}
+}
+
+func writeIndicators(w io.Writer, format string, rows []queries.Row) error {
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write(indicatorColumns)
+		for _, r := range rows {
+			_ = cw.Write(indicatorRecord(r))
+		}
+		cw.Flush()
+		return cw.Error()
+	case "json":
+		out := make([]map[string]any, len(rows))
+		for i, r := range rows {
+			o := map[string]any{"indicator_id": r.IndicatorID, "period": r.Period, "scope_level": r.ScopeLevel,
+				"scope_code": r.ScopeCode, "numerator": r.Numerator, "denominator": r.Denominator,
+				"value": nullable(r.Value), "target": nullable(r.Target), "met": nil}
+			if r.Met != "" {
+				o["met"] = r.Met == "true"
+			}
+			out[i] = o
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	cells := make([][]any, len(rows))
+	for i, r := range rows {
+		rec := indicatorRecord(r)
+		cells[i] = make([]any, len(rec))
+		for j, v := range rec {
+			cells[i][j] = v
+		}
+	}
+	return printTable(w, indicatorColumns, cells)
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

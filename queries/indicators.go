@@ -1,0 +1,101 @@
+package queries
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// Period is a year "2025", a quarter "2025-Q3" or a month "2025-07".
+type Period struct {
+	Label      string
+	Start, End time.Time // local calendar days (as UTC midnights), End is the last day
+}
+
+var periodRE = regexp.MustCompile(`^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$`)
+
+// ParsePeriod parses a period label.
+func ParsePeriod(s string) (Period, error) {
+	m := periodRE.FindStringSubmatch(s)
+	if m == nil {
+		return Period{}, fmt.Errorf("period %q: use a year (2025), a quarter (2025-Q3) or a month (2025-07)", s)
+	}
+	y, _ := strconv.Atoi(m[1])
+	start := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(1, 0, -1)
+	switch {
+	case m[2] != "":
+		q, _ := strconv.Atoi(m[2])
+		start = time.Date(y, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, time.UTC)
+		end = start.AddDate(0, 3, -1)
+	case m[3] != "":
+		mo, _ := strconv.Atoi(m[3])
+		start = time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, time.UTC)
+		end = start.AddDate(0, 1, -1)
+	}
+	return Period{Label: s, Start: start, End: end}, nil
+}
+
+// Row is one indicator for one scope, in the columns of `ntm indicators --format csv`.
+type Row struct {
+	IndicatorID, Period, ScopeLevel, ScopeCode string
+	Numerator, Denominator                     int64
+	Value                                      string // rounded half-up to 6 decimals; "" when the denominator is 0
+	Target                                     string // "0.98"; "" when the indicator has none
+	Met                                        string // "true", "false", or ""
+}
+
+// Indicators computes every indicator for the period, for the province and every district-level
+// unit active at the period's end, on a session that has the warehouse's views. With knownAt,
+// only events the warehouse had committed at that instant count.
+func Indicators(ctx context.Context, db *sql.DB, p Period, knownAt *time.Time) ([]Row, error) {
+	var at any
+	if knownAt != nil {
+		at = knownAt.UTC()
+	}
+	rows, err := db.QueryContext(ctx, `SELECT indicator_id, scope_level, scope_code, numerator, denominator,
+		CAST(target AS VARCHAR) FROM indicators(?, CAST(? AS TIMESTAMPTZ))`, p.Label, at)
+	if err != nil {
+		return nil, fmt.Errorf("indicators %s: %w", p.Label, err)
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		r := Row{Period: p.Label}
+		var target sql.NullString
+		if err := rows.Scan(&r.IndicatorID, &r.ScopeLevel, &r.ScopeCode, &r.Numerator, &r.Denominator, &target); err != nil {
+			return nil, err
+		}
+		r.Target = target.String
+		r.Value, r.Met = judge(r.Numerator, r.Denominator, r.Target)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// judge formats the exact ratio rounded half-up to 6 decimals and compares the exact ratio
+// (not the rounded value) with the target.
+func judge(num, den int64, target string) (value, met string) {
+	if den == 0 {
+		return "", ""
+	}
+	ratio := new(big.Rat).SetFrac64(num, den)
+	// Half-up at 6 decimals: floor(ratio * 10^6 + 1/2) for non-negative ratios.
+	scaled := new(big.Rat).Mul(ratio, big.NewRat(1_000_000, 1))
+	scaled.Add(scaled, big.NewRat(1, 2))
+	q := new(big.Int).Quo(scaled.Num(), scaled.Denom())
+	s := fmt.Sprintf("%07d", q)
+	value = s[:len(s)-6] + "." + s[len(s)-6:]
+	if target == "" {
+		return value, ""
+	}
+	t, ok := new(big.Rat).SetString(target)
+	if !ok {
+		return value, ""
+	}
+	return value, strconv.FormatBool(ratio.Cmp(t) >= 0)
+}

@@ -1,0 +1,185 @@
+-- The warehouse's derived SQL surface, over the base views events_log_data (every stored event,
+-- with committed_at, its transaction time) and dead_letters. Every macro takes known_at: NULL
+-- means everything the pinned snapshot holds, a TIMESTAMPTZ means only the events the warehouse
+-- had committed at that instant, so that any past answer can be reproduced exactly.
+--
+-- Dates in this domain are local (Asia/Ho_Chi_Minh, UTC+07:00): business_date and every payload
+-- DATE are already local calendar days, and no query here converts a TIMESTAMPTZ to a date.
+
+-- known_events: the events of one type (NULL for all) known at known_at.
+CREATE OR REPLACE MACRO known_events(typ, known_at) AS TABLE
+SELECT * FROM events_log_data
+WHERE (typ IS NULL OR event_type = typ)
+  AND (known_at IS NULL OR committed_at <= known_at);
+
+-- effective: the effective events of one type, as DOMAIN.md defines them. Duplicates are already
+-- stored once. Events linked by `corrects` (to an event of the same type that has arrived) form
+-- one fact, rooted at the member that corrects nothing known; the member with the greatest
+-- recorded_at (then event_id) stands for the fact. A correction whose target never arrived, or
+-- whose target is of another type, is a plain event. Retracting any member retracts the fact.
+CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
+WITH RECURSIVE
+ev AS (SELECT * FROM known_events(typ, known_at)),
+links AS (
+    SELECT c.event_id AS child, t.event_id AS parent
+    FROM ev c JOIN ev t ON c.corrects = t.event_id AND c.event_type = t.event_type
+    WHERE c.corrects IS NOT NULL AND c.event_id <> t.event_id
+),
+chain(event_id, fact_id) AS (
+    SELECT DISTINCT parent, parent FROM links WHERE parent NOT IN (SELECT child FROM links)
+    UNION ALL
+    SELECT l.child, c.fact_id FROM links l JOIN chain c ON l.parent = c.event_id
+),
+facts AS (
+    SELECT e.*, coalesce(c.fact_id, e.event_id) AS fact_id
+    FROM ev e LEFT JOIN chain c USING (event_id)
+),
+retracted AS (
+    SELECT DISTINCT f.fact_id
+    FROM facts f JOIN known_events('event.retracted', known_at) r ON r.retracted_event_id = f.event_id
+)
+SELECT * FROM facts
+WHERE fact_id NOT IN (SELECT fact_id FROM retracted)
+QUALIFY row_number() OVER (PARTITION BY fact_id ORDER BY recorded_at DESC, event_id DESC) = 1;
+
+-- unit_changes: every change of a unit code, in effect from its date: registrations and the
+-- units a merge creates make the code active; a merge ends the codes it absorbs (the day
+-- before its date, so from its date they resolve to the merged unit); renames change the name.
+-- Attributes a change does not set carry over from the code's previous change.
+CREATE OR REPLACE MACRO unit_changes(known_at) AS TABLE
+WITH
+reg AS (SELECT * FROM effective('admin_unit.registered', known_at)),
+mer AS (SELECT * FROM effective('admin_unit.merged', known_at)),
+ren AS (SELECT * FROM effective('admin_unit.renamed', known_at)),
+merged_from AS (
+    SELECT unnest(from_codes) AS code, into_code, business_date, recorded_at, event_id FROM mer
+),
+into_level AS (
+    SELECT m.event_id, any_value(r.level) AS level
+    FROM merged_from m JOIN reg r ON r.code = m.code
+    GROUP BY m.event_id
+),
+raw AS (
+    SELECT code, business_date AS valid_from, 1 AS prio, recorded_at, event_id,
+           'active' AS status, NULL::VARCHAR AS merged_into,
+           name, level, kind, parent_code, flags
+    FROM reg
+    UNION ALL
+    SELECT code, business_date, 2, recorded_at, event_id,
+           NULL, NULL, new_name, NULL, NULL, NULL, NULL
+    FROM ren
+    UNION ALL
+    SELECT code, business_date, 3, recorded_at, event_id,
+           'merged', into_code, NULL, NULL, NULL, NULL, NULL
+    FROM merged_from WHERE code <> into_code
+    UNION ALL
+    SELECT m.into_code, m.business_date, 4, m.recorded_at, m.event_id,
+           'active', NULL, m.into_name, l.level, m.into_kind, m.parent_code, NULL
+    FROM mer m LEFT JOIN into_level l USING (event_id)
+),
+ordered AS (
+    SELECT *, row_number() OVER (PARTITION BY code ORDER BY valid_from, prio, recorded_at, event_id) AS seq
+    FROM raw
+)
+SELECT code, valid_from, seq, event_id,
+       last_value(status IGNORE NULLS) OVER w AS status,
+       CASE WHEN last_value(status IGNORE NULLS) OVER w = 'merged' THEN merged_into END AS merged_into,
+       last_value(name IGNORE NULLS) OVER w AS name,
+       last_value(level IGNORE NULLS) OVER w AS level,
+       last_value(kind IGNORE NULLS) OVER w AS kind,
+       last_value(parent_code IGNORE NULLS) OVER w AS parent_code,
+       last_value(flags IGNORE NULLS) OVER w AS flags
+FROM ordered
+WINDOW w AS (PARTITION BY code ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
+
+-- unit_states: each code's state from each change date on (the last change of a day wins).
+CREATE OR REPLACE MACRO unit_states(known_at) AS TABLE
+SELECT * EXCLUDE (seq) FROM unit_changes(known_at)
+QUALIFY row_number() OVER (PARTITION BY code, valid_from ORDER BY seq DESC) = 1;
+
+-- unit_scopes: for every code ever registered and every date on which any unit changed, where
+-- a fact about that code belongs from that date on: the active unit it resolves to (following
+-- merges), that unit's level and kind, and its commune, district and province, with parents
+-- resolved through merges too. resolved IS NULL when the code is not registered at the date.
+-- Look a (code, date) up with an ASOF JOIN on code and date >= d.
+CREATE OR REPLACE MACRO unit_scopes(known_at) AS TABLE
+WITH
+st AS (SELECT * FROM unit_states(known_at)),
+days AS (SELECT DISTINCT valid_from AS d FROM st),
+codes AS (SELECT DISTINCT code FROM st),
+st_at AS (
+    SELECT c.code, dd.d, s.status, s.merged_into, s.level, s.kind, s.parent_code
+    FROM codes c CROSS JOIN days dd
+    ASOF LEFT JOIN st s ON s.code = c.code AND dd.d >= s.valid_from
+),
+-- resolve(code, d): the code itself when active, else follow merged_into (up to four hops).
+r AS (
+    SELECT a.code, a.d,
+           CASE WHEN a.status = 'active' THEN a.code
+                WHEN b.status = 'active' THEN b.code
+                WHEN c.status = 'active' THEN c.code
+                WHEN e.status = 'active' THEN e.code
+                WHEN f.status = 'active' THEN f.code END AS resolved
+    FROM st_at a
+    LEFT JOIN st_at b ON b.code = a.merged_into AND b.d = a.d
+    LEFT JOIN st_at c ON c.code = b.merged_into AND c.d = a.d
+    LEFT JOIN st_at e ON e.code = c.merged_into AND e.d = a.d
+    LEFT JOIN st_at f ON f.code = e.merged_into AND f.d = a.d
+),
+-- u: a resolved unit with its attributes and its resolved parent.
+u AS (
+    SELECT r.code, r.d, r.resolved, a.level, a.kind, pr.resolved AS parent
+    FROM r
+    LEFT JOIN st_at a ON a.code = r.resolved AND a.d = r.d
+    LEFT JOIN r pr ON pr.code = a.parent_code AND pr.d = r.d
+)
+SELECT u0.code, u0.d, u0.resolved, u0.level, u0.kind,
+       CASE WHEN u0.level = 'commune' THEN u0.resolved
+            WHEN u1.level = 'commune' THEN u1.resolved END AS commune_code,
+       CASE WHEN u0.level = 'district' THEN u0.resolved
+            WHEN u1.level = 'district' THEN u1.resolved
+            WHEN u2.level = 'district' THEN u2.resolved
+            WHEN u3.level = 'district' THEN u3.resolved END AS district_code,
+       CASE WHEN u0.level = 'province' THEN u0.resolved
+            WHEN u1.level = 'province' THEN u1.resolved
+            WHEN u2.level = 'province' THEN u2.resolved
+            WHEN u3.level = 'province' THEN u3.resolved
+            WHEN u4.level = 'province' THEN u4.resolved END AS province_code
+FROM u u0
+LEFT JOIN u u1 ON u1.code = u0.parent AND u1.d = u0.d
+LEFT JOIN u u2 ON u2.code = u1.parent AND u2.d = u0.d
+LEFT JOIN u u3 ON u3.code = u2.parent AND u3.d = u0.d
+LEFT JOIN u u4 ON u4.code = u3.parent AND u4.d = u0.d;
+
+-- units_at: the units active at a date, with their commune, district and province.
+CREATE OR REPLACE MACRO units_at(on_date, known_at) AS TABLE
+SELECT * FROM (
+    SELECT * EXCLUDE (d) FROM unit_scopes(known_at) WHERE d <= CAST(on_date AS DATE)
+    QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
+) WHERE resolved = code;
+
+-- admin_units: the effective-dated hierarchy. One row per code and period of validity
+-- [valid_from, valid_to) (valid_to NULL: still valid), with its status (active, or merged
+-- into another unit) and, for active periods, its district and province as of valid_from.
+CREATE OR REPLACE VIEW admin_units AS
+WITH st AS (SELECT * FROM unit_states(NULL)),
+sc AS (SELECT * FROM unit_scopes(NULL))
+SELECT st.code, st.name, st.level, st.kind, st.parent_code, st.status, st.merged_into, st.flags,
+       st.valid_from, lead(st.valid_from) OVER (PARTITION BY st.code ORDER BY st.valid_from) AS valid_to,
+       sc.district_code, sc.province_code
+FROM st LEFT JOIN sc ON sc.code = st.code AND sc.d = st.valid_from
+ORDER BY st.code, st.valid_from;
+
+COMMENT ON VIEW admin_units IS 'Administrative units, effective-dated, with merges applied (đơn vị hành chính theo thời gian hiệu lực)';
+COMMENT ON COLUMN admin_units.code IS 'GSO unit code, or <commune>-<ddd> for villages (mã đơn vị)';
+COMMENT ON COLUMN admin_units.name IS 'Name (tên)';
+COMMENT ON COLUMN admin_units.level IS 'province, district, commune or village (cấp)';
+COMMENT ON COLUMN admin_units.kind IS 'Kind: tỉnh, huyện, xã, phường, thôn... (loại hình)';
+COMMENT ON COLUMN admin_units.parent_code IS 'Parent unit code (mã đơn vị cấp trên)';
+COMMENT ON COLUMN admin_units.status IS 'active, or merged into merged_into (trạng thái)';
+COMMENT ON COLUMN admin_units.merged_into IS 'The unit this code was merged into (sáp nhập vào)';
+COMMENT ON COLUMN admin_units.flags IS 'Unit flags (đặc điểm)';
+COMMENT ON COLUMN admin_units.valid_from IS 'First local day of this version (hiệu lực từ ngày)';
+COMMENT ON COLUMN admin_units.valid_to IS 'First local day after this version; NULL while valid (hiệu lực đến trước ngày)';
+COMMENT ON COLUMN admin_units.district_code IS 'District-level unit it belongs to on valid_from (mã huyện)';
+COMMENT ON COLUMN admin_units.province_code IS 'Province it belongs to on valid_from (mã tỉnh)';
