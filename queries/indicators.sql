@@ -33,22 +33,22 @@ COMMENT ON TABLE indicator_targets IS 'The plan''s 2025 target of each indicator
 
 CREATE OR REPLACE MACRO indicator_values(start_d, end_d, known_at) AS TABLE
 WITH
-sc AS (SELECT * FROM unit_scopes(known_at)),
+sc AS MATERIALIZED (SELECT * FROM unit_scopes(known_at)),
 -- Every code as of the period's end: where its facts belong, and whether it is itself active.
-at_end AS (
+at_end AS MATERIALIZED (
     SELECT * EXCLUDE (d) FROM sc WHERE d <= end_d
     QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
 ),
-active AS (SELECT * FROM at_end WHERE resolved = code),
-communes AS (SELECT code, district_code FROM active WHERE level = 'commune' AND kind = 'xã'),
-districts AS (SELECT code, code AS district_code FROM active WHERE level = 'district'),
+active AS MATERIALIZED (SELECT * FROM at_end WHERE resolved = code),
+communes AS MATERIALIZED (SELECT code, district_code FROM active WHERE level = 'commune' AND kind = 'xã'),
+districts AS MATERIALIZED (SELECT code, code AS district_code FROM active WHERE level = 'district'),
 scopes AS (
     SELECT 'province' AS scope_level, '38' AS scope_code
     UNION ALL SELECT 'district', code FROM districts
 ),
 
 -- Digital government: dossiers, the latest event per dossier over all time.
-dossiers AS (
+dossiers AS MATERIALIZED (
     SELECT * FROM effective('dossier.completed', known_at)
     QUALIFY row_number() OVER (PARTITION BY dossier_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
 ),
@@ -70,7 +70,7 @@ born AS (
                          WHERE NOT list_contains(m.from_codes, m.into_code))
     GROUP BY code
 ),
-assessments AS (
+assessments AS MATERIALIZED (
     SELECT a.* FROM effective('criterion.assessed', known_at) a
     LEFT JOIN born b ON b.code = a.unit_code
     WHERE a.assessed_on <= end_d AND (b.born_on IS NULL OR a.assessed_on >= b.born_on)
@@ -149,12 +149,12 @@ coop_items AS (
     FROM communes c LEFT JOIN digital_coop_communes d ON d.commune_code = c.code
 ),
 
-models AS (
+models AS MATERIALIZED (
     SELECT model_id, unit_code, raw_material_area FROM effective('linkage_model.registered', known_at)
     WHERE business_date <= end_d
     QUALIFY row_number() OVER (PARTITION BY model_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
 ),
-digital_models AS (
+digital_models AS MATERIALIZED (
     SELECT DISTINCT model_id FROM effective('linkage_model.digital_adopted', known_at) WHERE business_date <= end_d
 ),
 linkage_district_items AS (

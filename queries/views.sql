@@ -19,28 +19,33 @@ WHERE (typ IS NULL OR event_type = typ)
 -- whose target is of another type, is a plain event. Retracting any member retracts the fact.
 CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
 WITH RECURSIVE
-ev AS (SELECT * FROM known_events(typ, known_at)),
-links AS (
+-- The chains are worked out on the keys alone; the wide rows are read once, at the end.
+keys AS MATERIALIZED (
+    SELECT event_id, event_type, corrects, recorded_at FROM known_events(typ, known_at)
+),
+links AS MATERIALIZED (
     SELECT c.event_id AS child, t.event_id AS parent
-    FROM ev c JOIN ev t ON c.corrects = t.event_id AND c.event_type = t.event_type
-    WHERE c.corrects IS NOT NULL AND c.event_id <> t.event_id
+    FROM keys c JOIN keys t ON c.corrects = t.event_id AND c.event_type = t.event_type
+    WHERE c.event_id <> t.event_id
 ),
 chain(event_id, fact_id) AS (
-    SELECT DISTINCT parent, parent FROM links WHERE parent NOT IN (SELECT child FROM links)
+    SELECT DISTINCT l.parent, l.parent FROM links l ANTI JOIN links l2 ON l2.child = l.parent
     UNION ALL
     SELECT l.child, c.fact_id FROM links l JOIN chain c ON l.parent = c.event_id
 ),
-facts AS (
-    SELECT e.*, coalesce(c.fact_id, e.event_id) AS fact_id
-    FROM ev e LEFT JOIN chain c USING (event_id)
+facts AS MATERIALIZED (
+    SELECT k.event_id, k.recorded_at, coalesce(c.fact_id, k.event_id) AS fact_id
+    FROM keys k LEFT JOIN chain c ON c.event_id = k.event_id
 ),
 retracted AS (
     SELECT DISTINCT f.fact_id
-    FROM facts f JOIN known_events('event.retracted', known_at) r ON r.retracted_event_id = f.event_id
+    FROM facts f SEMI JOIN known_events('event.retracted', known_at) r ON r.retracted_event_id = f.event_id
+),
+standing AS (
+    SELECT f.event_id, f.fact_id FROM facts f ANTI JOIN retracted r ON r.fact_id = f.fact_id
+    QUALIFY row_number() OVER (PARTITION BY f.fact_id ORDER BY f.recorded_at DESC, f.event_id DESC) = 1
 )
-SELECT * FROM facts
-WHERE fact_id NOT IN (SELECT fact_id FROM retracted)
-QUALIFY row_number() OVER (PARTITION BY fact_id ORDER BY recorded_at DESC, event_id DESC) = 1;
+SELECT e.*, s.fact_id FROM known_events(typ, known_at) e JOIN standing s ON s.event_id = e.event_id;
 
 -- unit_changes: every change of a unit code, in effect from its date: registrations and the
 -- units a merge creates make the code active; a merge ends the codes it absorbs (the day
@@ -48,10 +53,10 @@ QUALIFY row_number() OVER (PARTITION BY fact_id ORDER BY recorded_at DESC, event
 -- Attributes a change does not set carry over from the code's previous change.
 CREATE OR REPLACE MACRO unit_changes(known_at) AS TABLE
 WITH
-reg AS (SELECT * FROM effective('admin_unit.registered', known_at)),
-mer AS (SELECT * FROM effective('admin_unit.merged', known_at)),
+reg AS MATERIALIZED (SELECT * FROM effective('admin_unit.registered', known_at)),
+mer AS MATERIALIZED (SELECT * FROM effective('admin_unit.merged', known_at)),
 ren AS (SELECT * FROM effective('admin_unit.renamed', known_at)),
-merged_from AS (
+merged_from AS MATERIALIZED (
     SELECT unnest(from_codes) AS code, into_code, business_date, recorded_at, event_id FROM mer
 ),
 into_level AS (
@@ -104,16 +109,16 @@ QUALIFY row_number() OVER (PARTITION BY code, valid_from ORDER BY seq DESC) = 1;
 -- Look a (code, date) up with an ASOF JOIN on code and date >= d.
 CREATE OR REPLACE MACRO unit_scopes(known_at) AS TABLE
 WITH
-st AS (SELECT * FROM unit_states(known_at)),
+st AS MATERIALIZED (SELECT * FROM unit_states(known_at)),
 days AS (SELECT DISTINCT valid_from AS d FROM st),
 codes AS (SELECT DISTINCT code FROM st),
-st_at AS (
+st_at AS MATERIALIZED (
     SELECT c.code, dd.d, s.status, s.merged_into, s.level, s.kind, s.parent_code
     FROM codes c CROSS JOIN days dd
     ASOF LEFT JOIN st s ON s.code = c.code AND dd.d >= s.valid_from
 ),
 -- resolve(code, d): the code itself when active, else follow merged_into (up to four hops).
-r AS (
+r AS MATERIALIZED (
     SELECT a.code, a.d,
            CASE WHEN a.status = 'active' THEN a.code
                 WHEN b.status = 'active' THEN b.code
@@ -127,7 +132,7 @@ r AS (
     LEFT JOIN st_at f ON f.code = e.merged_into AND f.d = a.d
 ),
 -- u: a resolved unit with its attributes and its resolved parent.
-u AS (
+u AS MATERIALIZED (
     SELECT r.code, r.d, r.resolved, a.level, a.kind, pr.resolved AS parent
     FROM r
     LEFT JOIN st_at a ON a.code = r.resolved AND a.d = r.d
@@ -162,7 +167,7 @@ SELECT * FROM (
 -- [valid_from, valid_to) (valid_to NULL: still valid), with its status (active, or merged
 -- into another unit) and, for active periods, its district and province as of valid_from.
 CREATE OR REPLACE VIEW admin_units AS
-WITH st AS (SELECT * FROM unit_states(NULL)),
+WITH st AS MATERIALIZED (SELECT * FROM unit_states(NULL)),
 sc AS (SELECT * FROM unit_scopes(NULL))
 SELECT st.code, st.name, st.level, st.kind, st.parent_code, st.status, st.merged_into, st.flags,
        st.valid_from, lead(st.valid_from) OVER (PARTITION BY st.code ORDER BY st.valid_from) AS valid_to,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/apache/iceberg-go"
@@ -98,46 +97,21 @@ func source(cols []Column, files []DataFile) string {
 	return fmt.Sprintf("(SELECT %s FROM read_parquet([%s]))", strings.Join(names, ", "), strings.Join(paths, ", "))
 }
 
-// eventSource is the event log of a pinned snapshot: per event type, its files with the
-// columns that type fills and typed nulls for the others, all types together.
-func eventSource(files []DataFile) string {
-	byType := map[string][]DataFile{}
-	for _, f := range files {
-		byType[f.Partition] = append(byType[f.Partition], f)
-	}
-	if len(byType) == 0 {
+// eventSource is the event log of a pinned snapshot: its files read by column name, with the
+// schema file first so that every column exists with its type even when no file has it (a file
+// holds the columns of its event type only), and each row's commit time.
+func eventSource(schemaFile string, files []DataFile) string {
+	if len(files) == 0 {
 		return "(SELECT *, CAST(NULL AS TIMESTAMPTZ) AS committed_at FROM " + source(EventColumns(), nil) + ")"
 	}
-	types := make([]string, 0, len(byType))
-	for t := range byType {
-		types = append(types, t)
-	}
-	sort.Strings(types)
-	all := EventColumns()
-	parts := make([]string, 0, len(types))
-	for _, t := range types {
-		has := map[string]bool{}
-		for _, c := range TypeColumns(t) {
-			has[c.Name] = true
-		}
-		cols := make([]string, len(all))
-		for i, c := range all {
-			if has[c.Name] {
-				cols[i] = ident(c.Name)
-			} else {
-				cols[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", duckType(c.Type), ident(c.Name))
-			}
-		}
-		paths := make([]string, len(byType[t]))
-		for i, f := range byType[t] {
-			paths[i] = quote(f.Path)
-		}
-		parts = append(parts, fmt.Sprintf("SELECT %s, filename FROM read_parquet([%s], union_by_name = true, filename = true)",
-			strings.Join(cols, ", "), strings.Join(paths, ", ")))
+	paths := make([]string, 0, len(files)+1)
+	paths = append(paths, quote(schemaFile))
+	for _, f := range files {
+		paths = append(paths, quote(f.Path))
 	}
 	// Each row's transaction time is the commit time of the snapshot that added its file.
-	return "(SELECT d.* EXCLUDE (filename), f.committed_at FROM (" + strings.Join(parts, "\nUNION ALL ") +
-		") d JOIN warehouse_files f ON f.path = d.filename)"
+	return fmt.Sprintf("(SELECT d.* EXCLUDE (filename), f.committed_at FROM read_parquet([%s], union_by_name = true, filename = true) d "+
+		"JOIN warehouse_files f ON f.path = d.filename)", strings.Join(paths, ", "))
 }
 
 // filesSQL creates and fills the table of the pinned data files.
@@ -161,12 +135,12 @@ func filesSQL(s Snapshot) []string {
 		"COMMENT ON COLUMN warehouse_files.committed_at IS "+quote("When the snapshot that added the file was committed (thời điểm ghi nhận vào kho)"))
 }
 
-// ViewSQL is the DDL of the views over a pinned snapshot.
-func ViewSQL(s Snapshot) []string {
+// ViewSQL is the DDL of the views over a pinned snapshot of the warehouse.
+func (w *Warehouse) ViewSQL(s Snapshot) []string {
 	ev, dl := EventColumns(), DeadLetterColumns()
 	stmts := filesSQL(s)
 	stmts = append(stmts,
-		"CREATE OR REPLACE VIEW events_log_data AS SELECT * FROM "+eventSource(s.Tables[EventsLog].Files),
+		"CREATE OR REPLACE VIEW events_log_data AS SELECT * FROM "+eventSource(w.SchemaFile(EventsLog), s.Tables[EventsLog].Files),
 		`CREATE OR REPLACE VIEW events_log AS
 SELECT e.*,
        EXISTS (SELECT 1 FROM events_log_data c
@@ -237,10 +211,12 @@ func (w *Warehouse) OpenDuckDB(ctx context.Context) (*sql.DB, Snapshot, error) {
 	setup := []string{
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
+		// Views are bound many times (at creation and per query): keep Parquet footers in memory.
+		"SET parquet_metadata_cache = true",
 		// Dates in this domain are local (UTC+07:00); timestamps print in local time.
 		"SET TimeZone = 'Asia/Ho_Chi_Minh'",
 	}
-	setup = append(setup, ViewSQL(snap)...)
+	setup = append(setup, w.ViewSQL(snap)...)
 	setup = append(setup,
 		"SET allowed_directories = ["+quote(w.dir+"/")+"]",
 		"SET enable_external_access = false",

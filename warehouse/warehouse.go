@@ -141,6 +141,13 @@ func (w *Warehouse) DataDir(name string) string {
 	return filepath.Join(w.dir, "iceberg", Namespace, name, "data")
 }
 
+// SchemaFile is an empty Parquet file with every column of the table, which readers put first
+// in their file lists so that every column exists even when no data file has it. The ingest
+// writes it (WriteSchemaFile) before its first commit.
+func (w *Warehouse) SchemaFile(name string) string {
+	return filepath.Join(w.dir, "schema", name+".parquet")
+}
+
 // LocalPath turns a file location recorded in the table metadata into a local path.
 func LocalPath(loc string) string {
 	return strings.TrimPrefix(loc, "file://")

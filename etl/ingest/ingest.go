@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -140,6 +141,9 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		if *sch, err = batch.ArrowSchema(t); err != nil {
 			return in.stats, err
 		}
+	}
+	if err := writeSchemaFile(in.wh.SchemaFile(warehouse.EventsLog), in.mem, in.evSch); err != nil {
+		return in.stats, err
 	}
 	var err error
 	in.dead = batch.NewDeadLetters(in.mem, in.dlSch)
@@ -401,4 +405,24 @@ func claimIndexSlot(dir string) (*os.File, error) {
 		f.Close()
 	}
 	return nil, fmt.Errorf("ingest: no free index slot in %s", dir)
+}
+
+// writeSchemaFile writes the empty Parquet file with every column of the event log that readers
+// list first (see warehouse.SchemaFile), unless it exists; write and rename keep it whole.
+func writeSchemaFile(path string, mem memory.Allocator, schema *arrow.Schema) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	if _, err := batch.WriteFile(tmp, rec); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("ingest: schema file: %w", err)
+	}
+	return nil
 }
