@@ -154,11 +154,14 @@ FROM events_log_data e`,
 		"COMMENT ON VIEW dead_letters IS "+quote(tableDoc[DeadLetters]),
 		"COMMENT ON COLUMN events_log.superseded IS "+quote("A later event of the same type corrects this one (đã bị đính chính)"),
 		"COMMENT ON COLUMN events_log.retracted IS "+quote("An event.retracted names this event (đã bị thu hồi)"),
-		"COMMENT ON COLUMN events_log.committed_at IS "+quote("When the warehouse committed the event: its transaction time (thời điểm ghi nhận vào kho)"),
+		"COMMENT ON COLUMN events_log.committed_at IS "+quote(committedDoc),
 	)
 	for _, c := range ev {
-		stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN events_log.%s IS %s", ident(c.Name), quote(c.Doc)))
+		for _, view := range []string{"events_log", "events_log_data"} {
+			stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN %s.%s IS %s", view, ident(c.Name), quote(c.Doc)))
+		}
 	}
+	stmts = append(stmts, "COMMENT ON COLUMN events_log_data.committed_at IS "+quote(committedDoc))
 	for _, c := range dl {
 		stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN dead_letters.%s IS %s", ident(c.Name), quote(c.Doc)))
 	}
@@ -166,6 +169,8 @@ FROM events_log_data e`,
 	stmts = append(stmts, typeViews()...)
 	return append(stmts, queries.IndicatorSQL()...)
 }
+
+const committedDoc = "When the warehouse committed the event: its transaction time (thời điểm ghi nhận vào kho)"
 
 // typeViews are the views of the effective events of each type, with the columns of the type.
 func typeViews() []string {
@@ -190,6 +195,7 @@ func typeViews() []string {
 			}
 			stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN %s.%s IS %s", ident(name), ident(c.Name), quote(c.Doc)))
 		}
+		stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN %s.committed_at IS %s", ident(name), quote(committedDoc)))
 	}
 	return stmts
 }

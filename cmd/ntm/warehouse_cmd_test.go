@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"os"
@@ -112,4 +113,41 @@ func TestSQLWithoutWarehouse(t *testing.T) {
 	assert.Contains(t, errOut, "ntm ingest")
 	code, _, _ = ntm(t, "", "sql", "SELECT 1")
 	assert.Equal(t, exitUsage, code)
+}
+
+// The warehouse's DuckDB file opens read-only in a plain DuckDB client and has every view of
+// the SQL surface, each with its comment, over the committed state.
+func TestDuckDBFileForClients(t *testing.T) {
+	dir, ev, _ := ingested(t, 5000)
+	db, err := sql.Open("duckdb", filepath.Join(dir, "ntm.duckdb")+"?access_mode=read_only")
+	require.NoError(t, err)
+	defer db.Close()
+	var total int64
+	require.NoError(t, db.QueryRow("SELECT count(*) FROM events_log").Scan(&total))
+	var want int64
+	for _, n := range ev {
+		want += n
+	}
+	assert.Equal(t, want, total)
+
+	rows, err := db.Query("SELECT view_name, coalesce(comment, '') FROM duckdb_views() WHERE NOT internal ORDER BY 1")
+	require.NoError(t, err)
+	views := map[string]string{}
+	for rows.Next() {
+		var name, comment string
+		require.NoError(t, rows.Scan(&name, &comment))
+		views[name] = comment
+	}
+	require.NoError(t, rows.Err())
+	for _, name := range []string{"events_log", "dead_letters", "admin_units", "dossier_completed", "criterion_assessed", "event_retracted"} {
+		require.Contains(t, views, name)
+		assert.NotEmpty(t, views[name], name)
+	}
+	var uncommented int64
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM duckdb_columns() c JOIN duckdb_views() v
+		ON v.view_name = c.table_name AND NOT v.internal WHERE c.comment IS NULL`).Scan(&uncommented))
+	assert.Zero(t, uncommented, "every column of every view has a comment")
+	var indicators int64
+	require.NoError(t, db.QueryRow("SELECT count(*) FROM indicators('2024', NULL)").Scan(&indicators))
+	assert.Positive(t, indicators)
 }

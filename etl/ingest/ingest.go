@@ -116,6 +116,8 @@ type ingester struct {
 	position  warehouse.Offsets
 	fatal     error
 	seekAgain bool
+
+	dbFile dbFileWriter
 }
 
 var tables = []string{warehouse.EventsLog, warehouse.DeadLetters}
@@ -212,7 +214,15 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		}
 		in.log.Info("ingest until caught up", "end_offsets", in.ends.String())
 	}
+	in.dbFile.start(ctx, in.wh, in.log)
 	err = in.loop(ctx)
+	in.dbFile.stop()
+	if err == nil {
+		// The database file follows the last commit before ingest exits.
+		if _, derr := in.wh.WriteDBFile(context.WithoutCancel(ctx)); derr != nil {
+			in.log.Warn("could not write the DuckDB database file", "err", derr)
+		}
+	}
 	if perr := in.index.Persist(in.indexedList()); err == nil && perr != nil {
 		err = fmt.Errorf("ingest: persist the event-id index: %w", perr)
 	}
@@ -425,4 +435,53 @@ func writeSchemaFile(path string, mem memory.Allocator, schema *arrow.Schema) er
 		return fmt.Errorf("ingest: schema file: %w", err)
 	}
 	return nil
+}
+
+// dbFileWriter rewrites the warehouse's DuckDB database file in the background after commits,
+// at most every few seconds: clients of the file see a committed state that follows ingest,
+// and ingest does not wait for it. The final rewrite, after the last commit, is Run's.
+type dbFileWriter struct {
+	kick, quit chan struct{}
+	done       chan struct{}
+}
+
+func (d *dbFileWriter) start(ctx context.Context, wh *warehouse.Warehouse, log *slog.Logger) {
+	d.kick, d.quit, d.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(d.done)
+		for {
+			select {
+			case <-d.quit:
+				return
+			case <-d.kick:
+			}
+			if _, err := wh.WriteDBFile(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("could not write the DuckDB database file", "err", err)
+			}
+			select {
+			case <-d.quit:
+				return
+			case <-time.After(3 * time.Second):
+			}
+		}
+	}()
+}
+
+// committed asks for a rewrite; requests while one is pending fold into it.
+func (d *dbFileWriter) committed() {
+	if d.kick == nil {
+		return
+	}
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (d *dbFileWriter) stop() {
+	if d.quit == nil {
+		return
+	}
+	close(d.quit)
+	<-d.done
 }

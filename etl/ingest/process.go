@@ -210,6 +210,7 @@ func (in *ingester) flush(ctx context.Context) error {
 		}
 	}
 	in.commitKafka(ctx)
+	in.dbFile.committed()
 	return nil
 }
 
