@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-//go:embed views.sql indicators.sql
+//go:embed views.sql indicators.sql quality.sql
 var files embed.FS
 
 func statements(name string) []string {
@@ -41,5 +41,7 @@ func stripComments(s string) string {
 // views events_log_data and dead_letters.
 func Views() []string { return statements("views.sql") }
 
-// IndicatorSQL are the statements that create the indicator macros; they need Views.
-func IndicatorSQL() []string { return statements("indicators.sql") }
+// IndicatorSQL are the statements that create the indicator and quality macros; they need Views.
+func IndicatorSQL() []string {
+	return append(statements("indicators.sql"), statements("quality.sql")...)
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+func qualityCommand() command {
+	return command{
+		name:    "quality",
+		usage:   "--warehouse DIR --period P [--known-at TS] [--format table|csv|json]",
+		summary: "báo cáo chất lượng dữ liệu của kỳ / the period's data-quality report",
+		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
+			dir := fs.String("warehouse", "", "warehouse directory")
+			period := fs.String("period", "", "a year (2025), a quarter (2025-Q3) or a month (2025-07)")
+			knownAt := fs.String("known-at", "", "as the warehouse knew it at this RFC 3339 instant")
+			format := fs.String("format", "table", "output: table, csv or json")
+			limit := fs.Int("limit", 50, "rows shown per section in table output (0: all)")
+			return func(ctx context.Context, e env, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected argument %q", args[0])
+				}
+				if *dir == "" || *period == "" {
+					return usagef("--warehouse and --period are required (e.g. --period 2025)")
+				}
+				p, err := queries.ParsePeriod(*period)
+				if err != nil {
+					return usageError{err.Error()}
+				}
+				var at *time.Time
+				if *knownAt != "" {
+					t, err := time.Parse(time.RFC3339Nano, *knownAt)
+					if err != nil {
+						return usagef("--known-at %q is not an RFC 3339 instant", *knownAt)
+					}
+					at = &t
+				}
+				switch *format {
+				case "table", "csv", "json":
+				default:
+					return usagef("--format %q: use table, csv or json", *format)
+				}
+				wh, err := warehouse.Open(ctx, *dir, false)
+				if err != nil {
+					return err
+				}
+				defer wh.Close()
+				db, _, err := wh.OpenDuckDB(ctx)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				sections, err := queries.Quality(ctx, db, p, at)
+				if err != nil {
+					return err
+				}
+				return writeQuality(e.stdout, *format, *limit, sections)
+			}
+		},
+	}
+}
+
+func writeQuality(w io.Writer, format string, limit int, sections []queries.Section) error {
+	switch format {
+	case "csv":
+		// One CSV per section would need several files; one table with the section's name in the
+		// first column keeps it a single stream.
+		cw := csv.NewWriter(w)
+		for _, s := range sections {
+			_ = cw.Write(append([]string{"section"}, s.Columns...))
+			for _, r := range s.Rows {
+				rec := []string{s.Name}
+				for _, v := range r {
+					rec = append(rec, text(v, ""))
+				}
+				_ = cw.Write(rec)
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	case "json":
+		out := map[string]any{}
+		for _, s := range sections {
+			rows := make([]map[string]any, len(s.Rows))
+			for i, r := range s.Rows {
+				o := map[string]any{}
+				for j, c := range s.Columns {
+					o[c] = jsonValue(r[j])
+				}
+				rows[i] = o
+			}
+			out[s.Name] = map[string]any{"title": s.Title, "rows": rows}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	bw := bufio.NewWriter(w)
+	for _, s := range sections {
+		fmt.Fprintf(bw, "== %s\n", s.Title)
+		rows := s.Rows
+		if limit > 0 && len(rows) > limit {
+			rows = rows[:limit]
+		}
+		if err := printTable(bw, s.Columns, rows); err != nil {
+			return err
+		}
+		if len(rows) < len(s.Rows) {
+			fmt.Fprintf(bw, "… %d more rows (--limit 0 shows all, --format csv for all of them)\n", len(s.Rows)-len(rows))
+		}
+		fmt.Fprintln(bw)
+	}
+	return bw.Flush()
+}
