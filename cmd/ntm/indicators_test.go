@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/csv"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/events/generate"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// The indicators of the small generated stream for 2025, in the CSV contract of INTERFACES.md,
+// are those of the golden file (reviewed when written; -update rewrites it after a reviewed
+// change of the definitions).
+func TestIndicatorsGoldenSmallStream(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ingests the whole small stream")
+	}
+	addr := kit.StartBroker(t)
+	lines, _ := kit.Stream(t, generate.Small, 0.01)
+	kit.Produce(t, addr, lines)
+	dir := t.TempDir()
+	code, out, errOut := ntm(t, "", "ingest", "--brokers", addr, "--warehouse", dir, "--group", "g", "--until-caught-up")
+	require.Equal(t, exitOK, code, out+errOut)
+
+	code, out, errOut = ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv")
+	require.Equal(t, exitOK, code, errOut)
+
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, []string{"indicator_id", "period", "scope_level", "scope_code", "numerator", "denominator", "value", "target", "met"}, recs[0])
+	ids := map[string]bool{}
+	districts := map[string]bool{}
+	for i, r := range recs[1:] {
+		ids[r[0]] = true
+		if r[2] == "district" {
+			districts[r[3]] = true
+		}
+		if i > 0 {
+			prev := recs[i]
+			order := func(x []string) string {
+				lvl := "1"
+				if x[2] == "province" {
+					lvl = "0"
+				}
+				return x[0] + "\x00" + lvl + "\x00" + x[3]
+			}
+			assert.Less(t, order(prev), order(r), "rows sorted by indicator, province first, then code")
+		}
+		if r[5] == "0" {
+			assert.Empty(t, r[6], "no value without a denominator")
+		} else {
+			assert.Regexp(t, `^\d+\.\d{6}$`, r[6])
+		}
+		assert.Contains(t, []string{"true", "false", ""}, r[8])
+	}
+	assert.Len(t, ids, 20, "every indicator of DOMAIN.md")
+	assert.Len(t, recs[1:], 20*(1+len(districts)), "the province and every district for each indicator")
+
+	golden := filepath.Join("testdata", "indicators_small_2025.csv")
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(golden), 0o755))
+		require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err, "run the test with -update to write the golden file")
+	assert.Equal(t, string(want), out)
+
+	// The same warehouse answers the same as of now: known-at after the last commit changes nothing.
+	code, out2, errOut := ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2100-01-01T00:00:00Z")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Equal(t, out, out2)
+	// Before anything was committed, nothing counts.
+	code, out3, errOut := ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2020-01-01T00:00:00Z")
+	require.Equal(t, exitOK, code, errOut)
+	assert.NotContains(t, out3, ",district,", "no unit was known in 2020, so no district scope")
+}
