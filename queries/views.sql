@@ -33,18 +33,27 @@ chain(event_id, fact_id) AS (
     UNION ALL
     SELECT l.child, c.fact_id FROM links l JOIN chain c ON l.parent = c.event_id
 ),
-facts AS MATERIALIZED (
-    SELECT k.event_id, k.recorded_at, coalesce(c.fact_id, k.event_id) AS fact_id
-    FROM keys k LEFT JOIN chain c ON c.event_id = k.event_id
+-- Members of chains (facts of more than one event); every other event is a fact by itself.
+members AS MATERIALIZED (
+    SELECT c.event_id, c.fact_id, k.recorded_at FROM chain c JOIN keys k ON k.event_id = c.event_id
 ),
-retracted AS (
-    SELECT DISTINCT f.fact_id
-    FROM facts f SEMI JOIN known_events('event.retracted', known_at) r ON r.retracted_event_id = f.event_id
+ret AS MATERIALIZED (
+    SELECT DISTINCT retracted_event_id AS event_id FROM known_events('event.retracted', known_at)
 ),
-standing AS (
-    SELECT f.event_id, f.fact_id FROM facts f ANTI JOIN retracted r ON r.fact_id = f.fact_id
-    QUALIFY row_number() OVER (PARTITION BY f.fact_id ORDER BY f.recorded_at DESC, f.event_id DESC) = 1
-)
+dead_facts AS (
+    SELECT DISTINCT m.fact_id FROM members m SEMI JOIN ret r ON r.event_id = m.event_id
+),
+chain_standing AS (
+    SELECT event_id, fact_id FROM members
+    WHERE fact_id NOT IN (SELECT fact_id FROM dead_facts)
+    QUALIFY row_number() OVER (PARTITION BY fact_id ORDER BY recorded_at DESC, event_id DESC) = 1
+),
+single AS (
+    SELECT k.event_id, k.event_id AS fact_id FROM keys k
+    ANTI JOIN members m ON m.event_id = k.event_id
+    ANTI JOIN ret r ON r.event_id = k.event_id
+),
+standing AS (SELECT * FROM single UNION ALL SELECT * FROM chain_standing)
 SELECT e.*, s.fact_id FROM known_events(typ, known_at) e JOIN standing s ON s.event_id = e.event_id;
 
 -- unit_changes: every change of a unit code, in effect from its date: registrations and the
