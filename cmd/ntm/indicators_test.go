@@ -74,6 +74,18 @@ func TestIndicatorsGoldenSmallStream(t *testing.T) {
 	require.NoError(t, err, "run the test with -update to write the golden file")
 	assert.Equal(t, string(want), out)
 
+	// The effective-dated hierarchy replays the real 2025 reorganization: on 2025-07-01 Thanh
+	// Hóa has 166 communes (147 xã, 19 phường), the day before 547 (452 xã, 63 phường, 32 thị trấn).
+	for _, c := range []struct{ day, want string }{
+		{"2025-06-30", "phường,63\nthị trấn,32\nxã,452\n"},
+		{"2025-07-01", "phường,19\nxã,147\n"},
+	} {
+		code, out, errOut := ntm(t, "", "sql", "--warehouse", dir, "--format", "csv",
+			"SELECT kind, count(*) FROM units_at(DATE '"+c.day+"', NULL) WHERE level = 'commune' GROUP BY 1 ORDER BY 1")
+		require.Equal(t, exitOK, code, errOut)
+		assert.Equal(t, "kind,count_star()\n"+c.want, out, c.day)
+	}
+
 	// The same warehouse answers the same as of now: known-at after the last commit changes nothing.
 	code, out2, errOut := ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2100-01-01T00:00:00Z")
 	require.Equal(t, exitOK, code, errOut)

@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"sync"
@@ -176,7 +177,7 @@ func TestReadersSeeOnlyCommittedStates(t *testing.T) {
 	wh := openWarehouse(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	var seen []int64
+	var seen, fileCounts []int64
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -196,6 +197,18 @@ func TestReadersSeeOnlyCommittedStates(t *testing.T) {
 				want += f.Records
 			}
 			assert.Equal(t, want, n, "the rows read are those of the pinned snapshot")
+			// The DuckDB file for outside clients opens while ingest runs, read-only, and holds
+			// a committed state no newer than the tables'.
+			if f, err := sql.Open("duckdb", wh.DBFile()+"?access_mode=read_only"); err == nil {
+				var m int64
+				if err := f.QueryRow("SELECT count(*) FROM events_log_data").Scan(&m); err == nil {
+					assert.LessOrEqual(t, m, n)
+					fileCounts = append(fileCounts, m)
+				} else {
+					assert.ErrorContains(t, err, "does not exist", "only a missing file (before the first commit) is excused")
+				}
+				f.Close()
+			}
 			if len(seen) > 0 {
 				assert.GreaterOrEqual(t, n, seen[len(seen)-1], "counts never go backwards")
 			}
@@ -215,4 +228,8 @@ func TestReadersSeeOnlyCommittedStates(t *testing.T) {
 	}
 	t.Logf("%d commits, the reader saw %d states (%d distinct)", st.Commits, len(seen), len(distinct))
 	assert.Greater(t, len(distinct), 2, "the reader ran while ingest committed")
+	assert.NotEmpty(t, fileCounts, "the database file was read during ingest")
+	for i := 1; i < len(fileCounts); i++ {
+		assert.GreaterOrEqual(t, fileCounts[i], fileCounts[i-1], "the database file never goes back")
+	}
 }
