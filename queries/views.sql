@@ -56,6 +56,35 @@ single AS (
 standing AS (SELECT * FROM single UNION ALL SELECT * FROM chain_standing)
 SELECT e.*, s.fact_id FROM known_events(typ, known_at) e JOIN standing s ON s.event_id = e.event_id;
 
+-- event_status: for every known event, whether a later member of its correction chain stands
+-- instead of it (superseded) and whether its fact was retracted.
+CREATE OR REPLACE MACRO event_status(known_at) AS TABLE
+WITH RECURSIVE
+keys AS MATERIALIZED (SELECT event_id, event_type, corrects, recorded_at FROM known_events(NULL, known_at)),
+links AS MATERIALIZED (
+    SELECT c.event_id AS child, t.event_id AS parent
+    FROM keys c JOIN keys t ON c.corrects = t.event_id AND c.event_type = t.event_type
+    WHERE c.event_id <> t.event_id
+),
+chain(event_id, fact_id) AS (
+    SELECT DISTINCT l.parent, l.parent FROM links l ANTI JOIN links l2 ON l2.child = l.parent
+    UNION ALL
+    SELECT l.child, c.fact_id FROM links l JOIN chain c ON l.parent = c.event_id
+),
+members AS MATERIALIZED (
+    SELECT c.event_id, c.fact_id,
+           row_number() OVER (PARTITION BY c.fact_id ORDER BY k.recorded_at DESC, k.event_id DESC) AS rank
+    FROM chain c JOIN keys k ON k.event_id = c.event_id
+),
+ret AS MATERIALIZED (
+    SELECT DISTINCT retracted_event_id AS event_id FROM known_events('event.retracted', known_at)
+),
+dead_facts AS (SELECT DISTINCT m.fact_id FROM members m SEMI JOIN ret r ON r.event_id = m.event_id)
+SELECT k.event_id,
+       coalesce(m.rank > 1, false) AS superseded,
+       (k.event_id IN (SELECT event_id FROM ret) OR coalesce(m.fact_id IN (SELECT fact_id FROM dead_facts), false)) AS retracted
+FROM keys k LEFT JOIN members m ON m.event_id = k.event_id;
+
 -- unit_changes: every change of a unit code, in effect from its date: registrations and the
 -- units a merge creates make the code active; a merge ends the codes it absorbs (the day
 -- before its date, so from its date they resolve to the merged unit); renames change the name.

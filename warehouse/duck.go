@@ -141,31 +141,29 @@ func (w *Warehouse) ViewSQL(s Snapshot) []string {
 	stmts := filesSQL(s)
 	stmts = append(stmts,
 		"CREATE OR REPLACE VIEW events_log_data AS SELECT * FROM "+eventSource(w.SchemaFile(EventsLog), s.Tables[EventsLog].Files),
-		`CREATE OR REPLACE VIEW events_log AS
-SELECT e.*,
-       EXISTS (SELECT 1 FROM events_log_data c
-                WHERE c.corrects = e.event_id AND c.event_type = e.event_type) AS superseded,
-       EXISTS (SELECT 1 FROM events_log_data r
-                WHERE r.event_type = 'event.retracted' AND r.retracted_event_id = e.event_id) AS retracted
-FROM events_log_data e`,
 		"CREATE OR REPLACE VIEW dead_letters AS SELECT * FROM "+source(dl, s.Tables[DeadLetters].Files),
 		"COMMENT ON VIEW events_log_data IS "+quote("The event log as stored, without derived columns (nhật ký sự kiện, dữ liệu gốc)"),
-		"COMMENT ON VIEW events_log IS "+quote(tableDoc[EventsLog]),
 		"COMMENT ON VIEW dead_letters IS "+quote(tableDoc[DeadLetters]),
-		"COMMENT ON COLUMN events_log.superseded IS "+quote("A later event of the same type corrects this one (đã bị đính chính)"),
-		"COMMENT ON COLUMN events_log.retracted IS "+quote("An event.retracted names this event (đã bị thu hồi)"),
-		"COMMENT ON COLUMN events_log.committed_at IS "+quote(committedDoc),
 	)
 	for _, c := range ev {
-		for _, view := range []string{"events_log", "events_log_data"} {
-			stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN %s.%s IS %s", view, ident(c.Name), quote(c.Doc)))
-		}
+		stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN events_log_data.%s IS %s", ident(c.Name), quote(c.Doc)))
 	}
 	stmts = append(stmts, "COMMENT ON COLUMN events_log_data.committed_at IS "+quote(committedDoc))
 	for _, c := range dl {
 		stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN dead_letters.%s IS %s", ident(c.Name), quote(c.Doc)))
 	}
 	stmts = append(stmts, queries.Views()...)
+	stmts = append(stmts,
+		`CREATE OR REPLACE VIEW events_log AS
+SELECT e.*, coalesce(s.superseded, false) AS superseded, coalesce(s.retracted, false) AS retracted
+FROM events_log_data e LEFT JOIN event_status(NULL) s ON s.event_id = e.event_id`,
+		"COMMENT ON VIEW events_log IS "+quote(tableDoc[EventsLog]),
+		"COMMENT ON COLUMN events_log.superseded IS "+quote("A later member of its correction chain stands instead of it (đã bị đính chính)"),
+		"COMMENT ON COLUMN events_log.retracted IS "+quote("Its fact (the whole correction chain) was retracted (đã bị thu hồi)"),
+		"COMMENT ON COLUMN events_log.committed_at IS "+quote(committedDoc))
+	for _, c := range ev {
+		stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN events_log.%s IS %s", ident(c.Name), quote(c.Doc)))
+	}
 	stmts = append(stmts, typeViews()...)
 	return append(stmts, queries.IndicatorSQL()...)
 }
