@@ -48,7 +48,7 @@ scopes AS (
 ),
 
 -- Digital government: dossiers, the latest event per dossier over all time.
-dossiers AS MATERIALIZED (
+dossiers AS (
     SELECT * FROM effective('dossier.completed', known_at)
     QUALIFY row_number() OVER (PARTITION BY dossier_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
 ),
@@ -70,7 +70,7 @@ born AS (
                          WHERE NOT list_contains(m.from_codes, m.into_code))
     GROUP BY code
 ),
-assessments AS MATERIALIZED (
+assessments AS (
     SELECT a.* FROM effective('criterion.assessed', known_at) a
     LEFT JOIN born b ON b.code = a.unit_code
     WHERE a.assessed_on <= end_d AND (b.born_on IS NULL OR a.assessed_on >= b.born_on)
@@ -149,7 +149,7 @@ coop_items AS (
     FROM communes c LEFT JOIN digital_coop_communes d ON d.commune_code = c.code
 ),
 
-models AS MATERIALIZED (
+models AS (
     SELECT model_id, unit_code, raw_material_area FROM effective('linkage_model.registered', known_at)
     WHERE business_date <= end_d
     QUALIFY row_number() OVER (PARTITION BY model_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1

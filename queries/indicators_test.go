@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -146,13 +147,13 @@ func compute(t *testing.T, db *sql.DB, period string, knownAt *time.Time) []quer
 	return rows
 }
 
-// check asserts the cases on the rows of their period; rowsOf computes (once) a period's rows.
-func check(t *testing.T, rowsOf func(period string) []queries.Row, cases []indicatorCase) {
+// check asserts the cases on the rows of their period.
+func check(t *testing.T, rows map[string][]queries.Row, cases []indicatorCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.period+"_"+c.id, func(t *testing.T) {
 			byScope := map[string]queries.Row{}
-			for _, r := range rowsOf(c.period) {
+			for _, r := range rows[c.period] {
 				if r.IndicatorID == c.id {
 					byScope[r.ScopeCode] = r
 				}
@@ -169,38 +170,36 @@ func check(t *testing.T, rowsOf func(period string) []queries.Row, cases []indic
 	}
 }
 
-// memo returns a function that computes a period's rows on db once.
-func memo(t *testing.T, db *sql.DB) func(string) []queries.Row {
-	cache := map[string][]queries.Row{}
-	return func(period string) []queries.Row {
-		if rows, ok := cache[period]; ok {
-			return rows
+// computeAll computes, once each, the rows of every period the cases name.
+func computeAll(t *testing.T, db *sql.DB, cases []indicatorCase) map[string][]queries.Row {
+	t.Helper()
+	rows := map[string][]queries.Row{}
+	for _, c := range cases {
+		if _, ok := rows[c.period]; !ok {
+			rows[c.period] = compute(t, db, c.period, nil)
 		}
-		rows := compute(t, db, period, nil)
-		cache[period] = rows
-		return rows
 	}
+	return rows
 }
 
-// TestIndicators ingests each fixture once (with the shared units) and checks its cases.
+// TestIndicators ingests each fixture once and checks its cases. gov.ndjson, eco_soc.ndjson and
+// inf_fin.ndjson share no event type, so each decides its own indicators alone and one ingest
+// (and one computation per period) serves the three.
 func TestIndicators(t *testing.T) {
 	for _, fx := range []struct {
 		name  string
-		file  string
+		files []string
 		cases []indicatorCase
 	}{
-		{"gov", "gov.ndjson", govCases},
-		{"eco_soc", "eco_soc.ndjson", ecoSocCases},
-		{"inf_fin", "inf_fin.ndjson", infFinCases},
-		{"merge", "merge.ndjson", mergeCases},
+		{"base", []string{"units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson"},
+			slices.Concat(govCases, ecoSocCases, infFinCases)},
+		{"merge", []string{"units.ndjson", "merge.ndjson"}, mergeCases},
 	} {
 		t.Run(fx.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			f.ingest(t, "units.ndjson", fx.file)
-			db := f.db(t)
-			rowsOf := memo(t, db)
-			check(t, rowsOf, fx.cases)
+			f.ingest(t, fx.files...)
+			check(t, computeAll(t, f.db(t), fx.cases), fx.cases)
 		})
 	}
 }
@@ -232,6 +231,9 @@ const (
 //	HS-11 14803 (381) 2025-06-06 on, the same event twice → once                       (duplicate)
 //	HS-12 14758 (380) 2024-07-01 on
 //	HS-13 14850 (382) completed 2024-12-31T16:59:59Z = 2024-12-31 23:59:59 local, off
+//	HS-17 14899, a unit never registered, 2025-03-03 on: counts in no scope, not even the province
+//	HS-18 14758 (380) 2025-03-20: A off recorded 16:00+07:00 (09:00Z), B corrects A on recorded
+//	      10:00Z (17:00+07:00): B is the later instant and stands → on   (chain across offsets)
 //	HS-8  level district, 381, 2025-04-10 on, corrects an event that never arrives → plain event
 //	HS-9  level district, 380, 2025-05-05 on, corrects g-cr84-14758 (a criterion.assessed): a
 //	      cross-type correction counts as a plain event, and its target still counts
@@ -268,11 +270,11 @@ var govCases = []indicatorCase{
 	// Month 2025-01: HS-2 (382 off, UTC midnight), HS-3 (380 on), HS-4 (381 on) → 2/3.
 	{"2025-01", "gov.dossiers_online.commune", "0.70", [4]cell{{2, 3, "0.666667", F}, {1, 1, "1.000000", T}, {1, 1, "1.000000", T}, {0, 1, "0.000000", F}}},
 	// Quarter 2025-Q1: HS-1 on, HS-2 off, HS-3 on, HS-4 on, HS-5 off (tie), HS-6 off (tie), HS-7 on
-	// (chain: B stands); HS-10 retracted → 4/7 = 0.5714285… → 0.571429.
-	// 380: HS-3, HS-7 2/2; 381: HS-1, HS-4 2/2; 382: HS-2, HS-5, HS-6 0/3.
-	{"2025-Q1", "gov.dossiers_online.commune", "0.70", [4]cell{{4, 7, "0.571429", F}, {2, 2, "1.000000", T}, {2, 2, "1.000000", T}, {0, 3, "0.000000", F}}},
-	// 2025: Q1's seven plus HS-11 (381, on, duplicated but counted once) → 5/8 = 0.625.
-	{"2025", "gov.dossiers_online.commune", "0.70", [4]cell{{5, 8, "0.625000", F}, {2, 2, "1.000000", T}, {3, 3, "1.000000", T}, {0, 3, "0.000000", F}}},
+	// (chain: B stands), HS-18 on (B stands); HS-10 retracted; HS-17 in no scope → 5/8 = 0.625.
+	// 380: HS-3, HS-7, HS-18 3/3; 381: HS-1, HS-4 2/2; 382: HS-2, HS-5, HS-6 0/3.
+	{"2025-Q1", "gov.dossiers_online.commune", "0.70", [4]cell{{5, 8, "0.625000", F}, {3, 3, "1.000000", T}, {2, 2, "1.000000", T}, {0, 3, "0.000000", F}}},
+	// 2025: Q1's eight plus HS-11 (381, on, duplicated but counted once) → 6/9 = 0.666….
+	{"2025", "gov.dossiers_online.commune", "0.70", [4]cell{{6, 9, "0.666667", F}, {3, 3, "1.000000", T}, {3, 3, "1.000000", T}, {0, 3, "0.000000", F}}},
 
 	// No district-level dossier in 2024.
 	{"2024", "gov.dossiers_online.district", "0.90", [4]cell{{0, 0, "", ""}, {0, 0, "", ""}, {0, 0, "", ""}, {0, 0, "", ""}}},
@@ -363,7 +365,8 @@ var govCases = []indicatorCase{
 //	  2024-05-11, r3 14758 4 2025-01-05 (KS-1); r4 381 4 2024-02-10, r5 381 2 2024-12-31T18:00Z =
 //	  2025-01-01 (KS-2); r6 14850 5 2025-02-01 (KS-4, topic other); r7 14800 4 2025-02-02 (KS-3,
 //	  offline but ntm); r8 14853 5 2025-04-05, r9 14758 1 2025-04-06 (both KS-5, a survey of 382:
-//	  each response counts where its own unit is); r10 14850 5 to KS-99, never conducted.
+//	  each response counts where its own unit is); r11 village 14853-001 (382) 4 2025-04-07 (KS-5);
+//	  r10 14850 5 to KS-99, never conducted.
 //	Smart models: TM-1 at village 14758-001, approved 2024-06-01. TM-2 at 14803, approved
 //	  2025-03-10. TM-3 at 14856-001, never approved. TM-4 at 14850, its approval retracted.
 var ecoSocCases = []indicatorCase{
@@ -408,9 +411,9 @@ var ecoSocCases = []indicatorCase{
 	// 2025-Q1: r3 (4, 380), r5 (2, 381), r7 (4, 381); r6 (topic other) and r10 (unknown survey)
 	// do not count → 2/3; 380 1/1; 381 1/2.
 	{"2025-Q1", "soc.satisfaction_rate", "", [4]cell{{2, 3, "0.666667", ""}, {1, 1, "1.000000", ""}, {1, 2, "0.500000", ""}, {0, 0, "", ""}}},
-	// 2025: + r8 (5, 14853 → 382), r9 (1, 14758 → 380: the response's own unit) → 3/5;
-	// 380 r3, r9 1/2; 381 1/2; 382 1/1.
-	{"2025", "soc.satisfaction_rate", "", [4]cell{{3, 5, "0.600000", ""}, {1, 2, "0.500000", ""}, {1, 2, "0.500000", ""}, {1, 1, "1.000000", ""}}},
+	// 2025: + r8 (5, 14853 → 382), r9 (1, 14758 → 380: the response's own unit), r11 (4, a
+	// village of 14853 → 382) → r3, r7, r8, r11 of 6 = 4/6; 380 r3, r9 1/2; 381 1/2; 382 2/2.
+	{"2025", "soc.satisfaction_rate", "", [4]cell{{4, 6, "0.666667", ""}, {1, 2, "0.500000", ""}, {1, 2, "0.500000", ""}, {2, 2, "1.000000", ""}}},
 }
 
 // inf_fin.ndjson: household surveys, connectivity, Wi-Fi hotspots and funding.
@@ -424,7 +427,8 @@ var ecoSocCases = []indicatorCase{
 //	  14803-001 T 2025-01-15 corrected (recorded a day later) to F. 14850-001 F 2025-10-01.
 //	Wi-Fi: WF-1 14758 one-stop free 2024-03-01; WF-2 village 14800-001 one-stop free 2025-02-01;
 //	  WF-3 14803 one-stop not free; WF-4 14850 cultural house; WF-5 14853 one-stop free
-//	  2025-06-01; WF-6 14755 (a phường) one-stop free.
+//	  2025-06-01; WF-6 14755 (a phường) one-stop free; WF-7 village 14850-001 one-stop free at
+//	  2025-03-31T17:30Z = 2025-04-01 00:30 local (a stock fact at UTC midnight).
 //	Allocated: A1 38 FY2025 1 000 000 000 dated 2024-12-15; A2 381 FY2025 128 000 000; A3 14850
 //	  (382) FY2025 500 000 000 dated 2025-09-01; A4 380 FY2024 300 000 000.
 //	Disbursed: D1 38 FY2025 400 000 000 2025-02-01; D2 381 FY2025 1 000 000 2025-03-15; D3 14850
@@ -454,11 +458,11 @@ var infFinCases = []indicatorCase{
 	// Free one-stop-shop Wi-Fi by 2024-12-31: 14758 → 1/6 (WF-3 not free, WF-4 another site,
 	// WF-6 at a phường).
 	{"2024", "inf.communes_free_wifi_one_stop", "", [4]cell{{1, 6, "0.166667", ""}, {1, 1, "1.000000", ""}, {0, 2, "0.000000", ""}, {0, 3, "0.000000", ""}}},
-	// At 2025-03-31: + 14800 through its village 14800-001 → 2/6.
+	// At 2025-03-31: + 14800 through its village 14800-001 → 2/6 (WF-7 is 04-01 local).
 	{"2025-Q1", "inf.communes_free_wifi_one_stop", "", [4]cell{{2, 6, "0.333333", ""}, {1, 1, "1.000000", ""}, {1, 2, "0.500000", ""}, {0, 3, "0.000000", ""}}},
-	// At 2025-07-31 and 2025-12-31: + 14853 → 3/6.
-	{"2025-07", "inf.communes_free_wifi_one_stop", "", [4]cell{{3, 6, "0.500000", ""}, {1, 1, "1.000000", ""}, {1, 2, "0.500000", ""}, {1, 3, "0.333333", ""}}},
-	{"2025", "inf.communes_free_wifi_one_stop", "", [4]cell{{3, 6, "0.500000", ""}, {1, 1, "1.000000", ""}, {1, 2, "0.500000", ""}, {1, 3, "0.333333", ""}}},
+	// At 2025-07-31 and 2025-12-31: + 14853, + 14850 through its village (WF-7) → 4/6; 382 2/3.
+	{"2025-07", "inf.communes_free_wifi_one_stop", "", [4]cell{{4, 6, "0.666667", ""}, {1, 1, "1.000000", ""}, {1, 2, "0.500000", ""}, {2, 3, "0.666667", ""}}},
+	{"2025", "inf.communes_free_wifi_one_stop", "", [4]cell{{4, 6, "0.666667", ""}, {1, 1, "1.000000", ""}, {1, 2, "0.500000", ""}, {2, 3, "0.666667", ""}}},
 
 	// 2024 (Y=2024): allocated A4 300 000 000; disbursed by 2024-12-31 D5 100 000 000 (D4 is
 	// dated 2025-01-20) → 1/3, all at 380.
@@ -538,10 +542,12 @@ var mergeCases = []indicatorCase{
 // computed before part 2, exactly; the current rows change as worked out below.
 //
 //	Part 1: dossiers (commune level, 2025-02) HS-K1 14758 off, HS-K2 14800 on, HS-K3 14850 on;
-//	  commune_ntm 8.4 of 14758 F on 2025-03-01.
+//	  commune_ntm 8.4 of 14758 F on 2025-03-01; a household survey of village 14800-001 with
+//	  2 000 000 households, 1 999 999 with a smartphone.
 //	Part 2: HS-K1 corrected to on; HS-K3 retracted; the 14758 assessment corrected to T;
 //	  HS-K2 sent again.
 func TestIndicatorsKnownAt(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.ingest(t, "units.ndjson", "knownat_1.ndjson")
 	before := compute(t, f.db(t), "2025", nil)
@@ -555,11 +561,14 @@ func TestIndicatorsKnownAt(t *testing.T) {
 	require.Equal(t, before, known, "the rows as known at T1 are the rows computed at T1")
 	now := compute(t, db, "2025", nil)
 
-	check(t, func(string) []queries.Row { return before }, []indicatorCase{
+	check(t, map[string][]queries.Row{"2025": before}, []indicatorCase{
 		// At T1: HS-K1 off (380), HS-K2 on (381), HS-K3 on (382) → 2/3.
 		{"2025", "gov.dossiers_online.commune", "0.70", [4]cell{{2, 3, "0.666667", F}, {0, 1, "0.000000", F}, {1, 1, "1.000000", T}, {1, 1, "1.000000", T}}},
 		// At T1: 14758 F → 0/6.
 		{"2025", "gov.commune_ntm_8_4", "0.98", [4]cell{{0, 6, "0.000000", F}, {0, 1, "0.000000", F}, {0, 2, "0.000000", F}, {0, 3, "0.000000", F}}},
+		// 1 999 999 / 2 000 000 = 0.9999995 rounds half-up to 1.000000, but met compares the
+		// exact ratio with 1.00: false. Part 2 leaves it unchanged.
+		{"2025", "inf.households_smartphone", "1.00", [4]cell{{1999999, 2000000, "1.000000", F}, {0, 0, "", ""}, {1999999, 2000000, "1.000000", F}, {0, 0, "", ""}}},
 	})
 	changed := []indicatorCase{
 		// Now: HS-K1 on (the correction), HS-K2 on (once), HS-K3 retracted → 2/2; 382 has none.
@@ -567,7 +576,7 @@ func TestIndicatorsKnownAt(t *testing.T) {
 		// Now: 14758 T (the correction) → 1/6; 380 1/1.
 		{"2025", "gov.commune_ntm_8_4", "0.98", [4]cell{{1, 6, "0.166667", F}, {1, 1, "1.000000", T}, {0, 2, "0.000000", F}, {0, 3, "0.000000", F}}},
 	}
-	check(t, func(string) []queries.Row { return now }, changed)
+	check(t, map[string][]queries.Row{"2025": now}, changed)
 
 	// Every other row is the same as at T1.
 	if assert.Len(t, now, len(before)) {
