@@ -219,6 +219,9 @@ func (w *Warehouse) OpenDuckDB(ctx context.Context) (*sql.DB, Snapshot, error) {
 		"SET parquet_metadata_cache = true",
 		// Dates in this domain are local (UTC+07:00); timestamps print in local time.
 		"SET TimeZone = 'Asia/Ho_Chi_Minh'",
+		// DuckDB would take most of the machine's memory by default; a bound makes big joins
+		// spill to disk instead and keeps ntm a good neighbour on a shared machine.
+		"SET memory_limit = '4GB'",
 	}
 	setup = append(setup, w.ViewSQL(snap)...)
 	setup = append(setup,
