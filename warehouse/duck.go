@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/iceberg-go"
 
@@ -54,6 +55,23 @@ type TableSnapshot struct {
 	SnapshotID int64 // 0 when the table has no snapshot yet
 	Files      []DataFile
 	Offsets    Offsets
+}
+
+// KnownAt is the instant the pinned data is as of: the latest commit among its files (at or
+// before at, when given). Outputs record it instead of any wall-clock time.
+func (s Snapshot) KnownAt(at *time.Time) time.Time {
+	var latest time.Time
+	for _, t := range s.Tables {
+		for _, f := range t.Files {
+			if at != nil && f.CommittedAt.After(*at) {
+				continue
+			}
+			if f.CommittedAt.After(latest) {
+				latest = f.CommittedAt
+			}
+		}
+	}
+	return latest
 }
 
 // Current pins the current snapshot of every table.
@@ -202,6 +220,23 @@ func typeViews() []string {
 // read-only: after the views exist, the session may read files only inside the warehouse, may
 // not write or attach outside it, and cannot change its settings.
 func (w *Warehouse) OpenDuckDB(ctx context.Context) (*sql.DB, Snapshot, error) {
+	return w.OpenDuckDBWith(ctx, DuckOptions{})
+}
+
+// DuckOptions adjust a session for a job.
+type DuckOptions struct {
+	// AllowDirs are directories besides the warehouse that the session may read and write
+	// (a publication's output).
+	AllowDirs []string
+	// Threads bounds DuckDB's threads.
+	Threads int
+	// Unlocked leaves the settings changeable, for jobs that run only the warehouse's own SQL
+	// (never a user's) and need to change them as they go.
+	Unlocked bool
+}
+
+// OpenDuckDBWith is OpenDuckDB with options.
+func (w *Warehouse) OpenDuckDBWith(ctx context.Context, o DuckOptions) (*sql.DB, Snapshot, error) {
 	snap, err := w.Current(ctx)
 	if err != nil {
 		return nil, snap, err
@@ -224,11 +259,20 @@ func (w *Warehouse) OpenDuckDB(ctx context.Context) (*sql.DB, Snapshot, error) {
 		"SET memory_limit = '4GB'",
 	}
 	setup = append(setup, w.ViewSQL(snap)...)
+	dirs := []string{quote(w.dir + "/")}
+	for _, d := range o.AllowDirs {
+		dirs = append(dirs, quote(strings.TrimSuffix(d, "/")+"/"))
+	}
+	if o.Threads > 0 {
+		setup = append(setup, fmt.Sprintf("SET threads = %d", o.Threads))
+	}
 	setup = append(setup,
-		"SET allowed_directories = ["+quote(w.dir+"/")+"]",
+		"SET allowed_directories = ["+strings.Join(dirs, ", ")+"]",
 		"SET enable_external_access = false",
-		"SET lock_configuration = true",
 	)
+	if !o.Unlocked {
+		setup = append(setup, "SET lock_configuration = true")
+	}
 	for _, s := range setup {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			db.Close()

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/queries/opendata"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+func publishCommand() command {
+	return command{
+		name:    "publish",
+		usage:   "--warehouse DIR --period P --out DIR [--known-at TS]",
+		summary: "xuất bản dữ liệu mở của kỳ / publish the period's open datasets (CSV, Parquet, GeoJSON, Frictionless)",
+		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
+			dir := fs.String("warehouse", "", "warehouse directory")
+			period := fs.String("period", "", "a year (2025), a quarter (2025-Q3) or a month (2025-07)")
+			out := fs.String("out", "", "output directory; the datasets go to OUT/<period>/")
+			knownAt := fs.String("known-at", "", "publish as the warehouse knew it at this RFC 3339 instant")
+			return func(ctx context.Context, e env, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected argument %q", args[0])
+				}
+				if *dir == "" || *period == "" || *out == "" {
+					return usagef("--warehouse, --period and --out are required")
+				}
+				p, err := queries.ParsePeriod(*period)
+				if err != nil {
+					return usageError{err.Error()}
+				}
+				var at *time.Time
+				if *knownAt != "" {
+					t, err := time.Parse(time.RFC3339Nano, *knownAt)
+					if err != nil {
+						return usagef("--known-at %q is not an RFC 3339 instant", *knownAt)
+					}
+					at = &t
+				}
+				outAbs, err := filepath.Abs(*out)
+				if err != nil {
+					return err
+				}
+				wh, err := warehouse.Open(ctx, *dir, false)
+				if err != nil {
+					return err
+				}
+				defer wh.Close()
+				db, snap, err := wh.OpenDuckDBWith(ctx, warehouse.DuckOptions{AllowDirs: []string{outAbs}, Unlocked: true})
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				res, err := opendata.Publish(ctx, db, opendata.Options{Period: p, KnownAt: at,
+					DataKnownAt: snap.KnownAt(at), Out: outAbs})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "Dữ liệu mở / open data, %s → %s\n", p.Label, res.Dir)
+				for _, d := range res.Datasets {
+					fmt.Fprintf(e.stdout, "  %-24s %8d rows\n", d.Name, d.Rows)
+				}
+				return nil
+			}
+		},
+	}
+}

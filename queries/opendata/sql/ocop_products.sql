@@ -1,0 +1,14 @@
+-- OCOP products with their latest star rating on or before the period's end.
+WITH r AS (
+    SELECT * FROM effective('ocop.product_rated', getvariable('known_at'))
+    WHERE business_date <= getvariable('end_d')
+    QUALIFY row_number() OVER (PARTITION BY product_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
+),
+at_end AS (
+    SELECT * FROM unit_scopes(getvariable('known_at')) WHERE d <= getvariable('end_d')
+    QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
+)
+SELECT r.product_id, r.name, r.category, r.stars, r.business_date AS rated_on,
+       coalesce(s.commune_code, s.resolved) AS unit_code, s.district_code
+FROM r LEFT JOIN at_end s ON s.code = r.unit_code
+ORDER BY product_id

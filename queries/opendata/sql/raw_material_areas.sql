@@ -1,0 +1,14 @@
+-- The agriculture map: raw-material areas registered on or before the period's end.
+WITH r AS (
+    SELECT * FROM effective('raw_material_area.registered', getvariable('known_at'))
+    WHERE business_date <= getvariable('end_d')
+    QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
+),
+at_end AS (
+    SELECT * FROM unit_scopes(getvariable('known_at')) WHERE d <= getvariable('end_d')
+    QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
+)
+SELECT r.area_code, r.product, r.hectares, r.latitude, r.longitude, s.resolved AS unit_code, s.district_code,
+       r.business_date AS registered_on
+FROM r LEFT JOIN at_end s ON s.code = r.unit_code
+ORDER BY area_code

@@ -1,0 +1,14 @@
+-- The rural-tourism map: sites registered on or before the period's end.
+WITH t AS (
+    SELECT * FROM effective('tourism_site.registered', getvariable('known_at'))
+    WHERE business_date <= getvariable('end_d')
+    QUALIFY row_number() OVER (PARTITION BY site_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
+),
+at_end AS (
+    SELECT * FROM unit_scopes(getvariable('known_at')) WHERE d <= getvariable('end_d')
+    QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
+)
+SELECT t.site_id, t.name, t.kind, t.latitude, t.longitude, s.resolved AS unit_code, s.district_code,
+       t.business_date AS registered_on
+FROM t LEFT JOIN at_end s ON s.code = t.unit_code
+ORDER BY site_id
