@@ -1,0 +1,315 @@
+package opendata_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/thanhhoa-ntm/ntm/etl/ingest"
+	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/events/generate"
+	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/queries/opendata"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+// warehouseOf ingests the lines over Kafka into a new warehouse.
+func warehouseOf(t *testing.T, lines [][]byte) *warehouse.Warehouse {
+	t.Helper()
+	addr := kit.StartBroker(t)
+	kit.Produce(t, addr, lines)
+	wh, err := warehouse.Open(context.Background(), t.TempDir(), true)
+	require.NoError(t, err)
+	t.Cleanup(func() { wh.Close() })
+	_, err = ingest.Run(context.Background(), ingest.Config{Brokers: []string{addr}, Topics: []string{kit.Topic},
+		Group: "g", Warehouse: wh, UntilCaughtUp: true})
+	require.NoError(t, err)
+	return wh
+}
+
+func publish(t *testing.T, wh *warehouse.Warehouse, period string) string {
+	t.Helper()
+	out := t.TempDir()
+	p, err := queries.ParsePeriod(period)
+	require.NoError(t, err)
+	db, snap, err := wh.OpenDuckDBWith(context.Background(), warehouse.DuckOptions{AllowDirs: []string{out}, Unlocked: true})
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = opendata.Publish(context.Background(), db, opendata.Options{Period: p, DataKnownAt: snap.KnownAt(nil), Out: out})
+	require.NoError(t, err)
+	return filepath.Join(out, period)
+}
+
+func tree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[rel] = b
+		return err
+	}))
+	return out
+}
+
+func compiler(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	dir := filepath.Join("testdata", "frictionless")
+	for _, f := range []string{"data-package.json", "data-resource.json", "tabular-data-resource.json", "table-schema.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		require.NoError(t, err)
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		require.NoError(t, err)
+		require.NoError(t, c.AddResource("https://ntm.test/"+f, doc))
+	}
+	s, err := c.Compile("https://ntm.test/data-package.json")
+	require.NoError(t, err)
+	return s
+}
+
+func compile(t *testing.T, name string) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	b, err := os.ReadFile(filepath.Join("testdata", "frictionless", name))
+	require.NoError(t, err)
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	require.NoError(t, err)
+	require.NoError(t, c.AddResource("https://ntm.test/"+name, doc))
+	s, err := c.Compile("https://ntm.test/" + name)
+	require.NoError(t, err)
+	return s
+}
+
+type pkg struct {
+	Name      string `json:"name"`
+	Title     string `json:"title"`
+	Licenses  []struct{ Name string } `json:"licenses"`
+	Resources []struct {
+		Path   string          `json:"path"`
+		Format string          `json:"format"`
+		Bytes  int64           `json:"bytes"`
+		Hash   string          `json:"hash"`
+		Schema json.RawMessage `json:"schema"`
+	} `json:"resources"`
+}
+
+// checkTree validates every datapackage.json against the Frictionless profiles, every hash and
+// size against its file, and every CSV against its declared schema (re-read by DuckDB with the
+// declared types, and every primary key unique).
+func checkTree(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	dp := compiler(t)
+	tabular := compile(t, "tabular-data-resource.json")
+	ts := compile(t, "table-schema.json")
+	db, err := sql.Open("duckdb", "")
+	require.NoError(t, err)
+	defer db.Close()
+	var cat struct {
+		Datasets []struct {
+			Name string `json:"name"`
+			Path string `json:"path"`
+			Rows int    `json:"rows"`
+		} `json:"datasets"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "catalog.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &cat))
+	rows := map[string]int{}
+	for _, d := range cat.Datasets {
+		rows[d.Name] = d.Rows
+		raw, err := os.ReadFile(filepath.Join(dir, d.Path))
+		require.NoError(t, err)
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		require.NoError(t, err)
+		require.NoError(t, dp.Validate(doc), d.Name)
+		var p pkg
+		require.NoError(t, json.Unmarshal(raw, &p))
+		assert.Contains(t, p.Title, " / ", "titles in Vietnamese and English")
+		require.Len(t, p.Licenses, 1)
+		assert.Equal(t, "CC-BY-4.0", p.Licenses[0].Name)
+		var generic []map[string]any
+		var whole map[string]any
+		require.NoError(t, json.Unmarshal(raw, &whole))
+		for _, r := range whole["resources"].([]any) {
+			generic = append(generic, r.(map[string]any))
+		}
+		for i, r := range p.Resources {
+			f, err := os.ReadFile(filepath.Join(dir, d.Name, r.Path))
+			require.NoError(t, err)
+			sum := sha256.Sum256(f)
+			assert.Equal(t, "sha256:"+hex.EncodeToString(sum[:]), r.Hash, r.Path)
+			assert.Equal(t, int64(len(f)), r.Bytes, r.Path)
+			if r.Format != "csv" {
+				continue
+			}
+			require.NoError(t, tabular.Validate(generic[i]), d.Name)
+			sdoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.Schema))
+			require.NoError(t, err)
+			require.NoError(t, ts.Validate(sdoc), d.Name)
+			var schema struct {
+				Fields []struct {
+					Name, Type string
+				} `json:"fields"`
+				PrimaryKey []string `json:"primaryKey"`
+			}
+			require.NoError(t, json.Unmarshal(r.Schema, &schema))
+			recs, err := csv.NewReader(bytes.NewReader(f)).ReadAll()
+			require.NoError(t, err)
+			require.Equal(t, len(schema.Fields), len(recs[0]))
+			duck := map[string]string{"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
+			var cols []string
+			for j, fl := range schema.Fields {
+				assert.Equal(t, fl.Name, recs[0][j])
+				cols = append(cols, "'"+fl.Name+"': '"+duck[fl.Type]+"'")
+			}
+			var n int64
+			q := "SELECT count(*) FROM read_csv('" + filepath.Join(dir, d.Name, r.Path) + "', header = true, columns = {" + strings.Join(cols, ", ") + "})"
+			require.NoError(t, db.QueryRow(q).Scan(&n), d.Name)
+			assert.Equal(t, int64(len(recs)-1), n, d.Name)
+			assert.Equal(t, d.Rows, len(recs)-1)
+			keys := map[string]bool{}
+			for _, rec := range recs[1:] {
+				var k []string
+				for _, pk := range schema.PrimaryKey {
+					for j, fl := range schema.Fields {
+						if fl.Name == pk {
+							require.NotEmpty(t, rec[j], "%s: primary key %s", d.Name, pk)
+							k = append(k, rec[j])
+						}
+					}
+				}
+				key := strings.Join(k, "\x00")
+				require.False(t, keys[key], "%s: primary key %v twice", d.Name, k)
+				keys[key] = true
+			}
+		}
+	}
+	return rows
+}
+
+func fixture(t *testing.T, names ...string) [][]byte {
+	t.Helper()
+	var lines [][]byte
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "indicators", n))
+		require.NoError(t, err)
+		for _, l := range bytes.Split(b, []byte("\n")) {
+			if len(bytes.TrimSpace(l)) > 0 {
+				lines = append(lines, l)
+			}
+		}
+	}
+	return lines
+}
+
+// The generated stream: every dataset is published, valid, and the same state gives the same
+// bytes twice.
+func TestPublishGeneratedStream(t *testing.T) {
+	lines, _ := kit.Stream(t, generate.Small, 0.01)
+	wh := warehouseOf(t, lines[:80000])
+	a := publish(t, wh, "2022")
+	b := publish(t, wh, "2022")
+	ta, tb := tree(t, a), tree(t, b)
+	require.Equal(t, len(ta), len(tb))
+	for name, content := range ta {
+		assert.True(t, bytes.Equal(content, tb[name]), "%s differs between two runs", name)
+	}
+	assert.Contains(t, ta, "tourism_sites/data.geojson")
+	assert.Contains(t, ta, "raw_material_areas/data.geojson")
+	var geo struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Geometry struct {
+				Type        string    `json:"type"`
+				Coordinates []float64 `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	require.NoError(t, json.Unmarshal(ta["tourism_sites/data.geojson"], &geo))
+	assert.Equal(t, "FeatureCollection", geo.Type)
+	for _, f := range geo.Features {
+		assert.Equal(t, "Point", f.Geometry.Type)
+		assert.InDelta(t, 106, f.Geometry.Coordinates[0], 4, "longitude first")
+		assert.InDelta(t, 16, f.Geometry.Coordinates[1], 8)
+	}
+	rows := checkTree(t, a)
+	for name, n := range rows {
+		t.Logf("%-24s %6d rows", name, n)
+	}
+	assert.Len(t, rows, 10)
+	assertNoPersons(t, lines[:80000], ta)
+}
+
+// The hand-built province: few survey responses per district, so the satisfaction aggregates
+// are suppressed; no person_ref of any manager appears in any output.
+func TestPublishSuppressesSmallCountsAndPersons(t *testing.T) {
+	lines := fixture(t, "units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson")
+	wh := warehouseOf(t, lines)
+	dir := publish(t, wh, "2025")
+	checkTree(t, dir)
+	files := tree(t, dir)
+	recs, err := csv.NewReader(bytes.NewReader(files["satisfaction/data.csv"])).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, []string{"scope_level", "scope_code", "suppressed", "responses", "satisfied", "satisfaction_rate"}, recs[0])
+	suppressed := 0
+	for _, r := range recs[1:] {
+		if r[2] == "true" {
+			suppressed++
+			assert.Equal(t, []string{"", "", ""}, r[3:], "a suppressed row publishes no aggregate")
+		} else {
+			n, err := strconv.Atoi(r[3])
+			require.NoError(t, err)
+			assert.GreaterOrEqual(t, n, 10)
+		}
+	}
+	assert.Positive(t, suppressed, "the fixture has districts with fewer than 10 responses")
+	assertNoPersons(t, lines, files)
+}
+
+// assertNoPersons scans every output file for every person_ref the input carried.
+func assertNoPersons(t *testing.T, lines [][]byte, files map[string][]byte) {
+	t.Helper()
+	persons := map[string]bool{}
+	for _, l := range lines {
+		ev, err := events.Decode(l)
+		if err != nil {
+			continue
+		}
+		switch p := ev.Payload.(type) {
+		case events.ManagerRegisteredPayload:
+			persons[p.PersonRef] = true
+		case events.ManagerDepartedPayload:
+			persons[p.PersonRef] = true
+		case events.TrainingCompletedPayload:
+			persons[p.PersonRef] = true
+		}
+	}
+	require.NotEmpty(t, persons)
+	for name, content := range files {
+		assert.NotContains(t, string(content), "person_ref", name)
+		for p := range persons {
+			if len(p) >= 5 && bytes.Contains(content, []byte(p)) {
+				t.Errorf("%s contains the person_ref %q", name, p)
+			}
+		}
+	}
+}
