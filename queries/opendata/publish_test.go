@@ -100,8 +100,8 @@ func compile(t *testing.T, name string) *jsonschema.Schema {
 }
 
 type pkg struct {
-	Name      string `json:"name"`
-	Title     string `json:"title"`
+	Name      string                  `json:"name"`
+	Title     string                  `json:"title"`
 	Licenses  []struct{ Name string } `json:"licenses"`
 	Resources []struct {
 		Path   string          `json:"path"`
