@@ -50,6 +50,9 @@ type Config struct {
 	// AfterWrite, when set, is called after a flush wrote its files and before it commits
 	// them: the crash tests kill the process there.
 	AfterWrite func()
+	// Progress, when set, is called from the consume loop after each poll with the records
+	// consumed so far and the current lag (for progress bars).
+	Progress func(records, lag int64)
 }
 
 // Stats counts what a run did.
@@ -321,6 +324,13 @@ func (in *ingester) loop(ctx context.Context) error {
 			return err
 		}
 		in.progress()
+		if in.cfg.Progress != nil {
+			var lag int64
+			for tp, h := range in.hwm {
+				lag += max(0, h-in.position[tp])
+			}
+			in.cfg.Progress(in.stats.Records, lag)
+		}
 		if in.cfg.UntilCaughtUp && time.Since(lastCheck) > 200*time.Millisecond && in.batchEmpty() {
 			lastCheck = time.Now()
 			ok, err := in.caughtUp(ctx)
