@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/thanhhoa-ntm/ntm/cmd/ntm/internal/web"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+func serveCommand() command {
+	return command{
+		name:    "serve",
+		usage:   "--warehouse DIR --addr HOST:PORT [--opendata DIR] [--reports DIR]",
+		summary: "bảng điều khiển, API, cổng sự kiện / the dashboard, API, event gateway, open data and ministry feed",
+		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
+			dir := fs.String("warehouse", "", "warehouse directory")
+			addr := fs.String("addr", "127.0.0.1:8080", "host:port to listen on")
+			openData := fs.String("opendata", "", "published open data (ntm publish --out); default: opendata beside the warehouse, when present")
+			reports := fs.String("reports", "", "ministry reports (ntm report --out); default: reports beside the warehouse, when present")
+			return func(ctx context.Context, e env, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected argument %q", args[0])
+				}
+				if *dir == "" {
+					return usagef("--warehouse is required")
+				}
+				wh, err := warehouse.Open(ctx, *dir, false)
+				if err != nil {
+					return err
+				}
+				defer wh.Close()
+				beside := func(flagValue, name string) string {
+					if flagValue != "" {
+						return flagValue
+					}
+					p := filepath.Join(filepath.Dir(wh.Dir()), name)
+					if st, err := os.Stat(p); err == nil && st.IsDir() {
+						return p
+					}
+					return ""
+				}
+				srv := web.New(web.Config{Warehouse: wh, OpenData: beside(*openData, "opendata"),
+					Reports: beside(*reports, "reports"), Log: e.log})
+				ln, err := net.Listen("tcp", *addr)
+				if err != nil {
+					return fmt.Errorf("listen on %s: %w: choose another --addr", *addr, err)
+				}
+				hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+					ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second,
+					MaxHeaderBytes: 64 << 10}
+				go srv.Warm(ctx)
+				e.log.Info("serving", "addr", ln.Addr().String())
+				fmt.Fprintf(e.stdout, "Bảng điều khiển / dashboard: http://%s/\n", ln.Addr())
+				errc := make(chan error, 1)
+				go func() { errc <- hs.Serve(ln) }()
+				select {
+				case <-ctx.Done():
+					sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					return hs.Shutdown(sctx)
+				case err := <-errc:
+					if errors.Is(err, http.ErrServerClosed) {
+						return nil
+					}
+					return err
+				}
+			}
+		},
+	}
+}
