@@ -55,34 +55,6 @@ func sqlCommand() command {
 	}
 }
 
-// shell reads statements ending in ';' and runs each; errors are printed and the shell goes on.
-func shell(ctx context.Context, db *sql.DB, format string, e env) error {
-	fmt.Fprintln(e.stderr, "ntm sql: kết thúc câu lệnh bằng ';', thoát bằng Ctrl-D / end statements with ';', quit with Ctrl-D")
-	sc := bufio.NewScanner(e.stdin)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	var stmt strings.Builder
-	for {
-		if stmt.Len() == 0 {
-			fmt.Fprint(e.stderr, "ntm> ")
-		} else {
-			fmt.Fprint(e.stderr, "...> ")
-		}
-		if !sc.Scan() {
-			fmt.Fprintln(e.stderr)
-			return sc.Err()
-		}
-		line := sc.Text()
-		stmt.WriteString(line)
-		stmt.WriteByte('\n')
-		if q := strings.TrimSpace(stmt.String()); strings.HasSuffix(q, ";") {
-			stmt.Reset()
-			if err := runQuery(ctx, db, q, format, e.stdout); err != nil {
-				fmt.Fprintln(e.stderr, "error:", err)
-			}
-		}
-	}
-}
-
 func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer) error {
 	rows, err := db.QueryContext(ctx, query)
 	if err != nil {

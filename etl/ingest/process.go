@@ -201,7 +201,7 @@ func (in *ingester) flush(ctx context.Context) error {
 	in.stats.Commits++
 	in.stats.Files += int64(len(evFiles) + len(dlFiles))
 	in.batchAt = time.Time{}
-	in.log.Info("committed", "events", evRows, "dead_letters", dlRows, "files", len(evFiles)+len(dlFiles),
+	in.log.Debug("committed", "events", evRows, "dead_letters", dlRows, "files", len(evFiles)+len(dlFiles),
 		"snapshot", res.Snapshot, "write", tWrite, "events_commit", tEv-tWrite, "dead_commit", time.Since(t0)-tEv)
 
 	if in.index.Full() {

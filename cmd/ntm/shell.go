@@ -1,0 +1,394 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/chzyer/readline"
+)
+
+// The shell's prompts: the first for a new statement, the second while one is still open.
+const (
+	promptNew  = "ntm> "
+	promptOpen = "...> "
+)
+
+const shellHelp = `Câu lệnh SQL kết thúc bằng ';' và có thể viết trên nhiều dòng.
+SQL statements end with ';' and may span lines.
+
+  .tables              liệt kê view và bảng / list the views and tables
+  .schema [TÊN/NAME]   cột, kiểu và chú thích của TÊN; không có TÊN: mọi view và chú thích
+                       NAME's columns, types and comments; without NAME: every view's comment
+  .mode table|csv|json đổi định dạng kết quả / switch the output format
+  .help                trợ giúp này / this help
+  .quit, .exit         thoát (hoặc Ctrl-D) / quit (or Ctrl-D)
+
+Ctrl-C huỷ câu lệnh đang gõ hoặc đang chạy / Ctrl-C cancels the statement being typed or run.`
+
+// errAbandoned is returned by a lineSource when the user abandons the statement being typed
+// (Ctrl-C at the prompt).
+var errAbandoned = errors.New("statement abandoned")
+
+// lineSource returns the shell's next input line without its end of line; open says whether a
+// statement is still waiting for its ';'. It returns io.EOF at the end of the input.
+type lineSource func(open bool) (string, error)
+
+// stmtContext makes the context one statement runs under.
+type stmtContext func(context.Context) (context.Context, context.CancelFunc)
+
+// session is the state of one shell: the read-only DuckDB session and the output mode.
+type session struct {
+	db             *sql.DB
+	mode           string // table, csv or json
+	stdout, stderr io.Writer
+}
+
+// shell reads statements ending in ';' and dot commands, and runs each; errors are printed and
+// the shell goes on. On a terminal it edits lines with readline and keeps a history; otherwise
+// (a pipe, a file) it reads plain lines and prints no prompts.
+func shell(ctx context.Context, db *sql.DB, format string, e env) error {
+	s := &session{db: db, mode: format, stdout: e.stdout, stderr: e.stderr}
+	if f, ok := e.stdin.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
+		fmt.Fprintln(e.stderr, "ntm sql: kết thúc câu lệnh bằng ';', .help để xem lệnh, thoát bằng Ctrl-D / end statements with ';', .help lists the commands, quit with Ctrl-D")
+		return s.interactive(ctx, &readline.Config{
+			Stdin:          readline.NewCancelableStdin(f),
+			Stdout:         e.stderr, // the prompts and the echo; results go to e.stdout
+			Stderr:         e.stderr,
+			HistoryFile:    historyFile(),
+			FuncIsTerminal: func() bool { return true },
+		})
+	}
+	return s.run(ctx, plainLines(e.stdin), context.WithCancel)
+}
+
+// interactive runs the shell with readline configured by cfg.
+//
+// Ctrl-C belongs to the shell: at the prompt it abandons the statement being typed (readline
+// reads it as a key), and while a statement runs it cancels only that statement. The session
+// therefore does not end with the command's context, which main cancels on an interrupt;
+// SIGTERM still ends it.
+func (s *session) interactive(ctx context.Context, cfg *readline.Config) error {
+	ctx, stop := signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM)
+	defer stop()
+	cfg.Prompt = promptNew
+	rl, err := readline.NewEx(cfg)
+	if err != nil {
+		return fmt.Errorf("readline: %w", err)
+	}
+	defer rl.Close()
+	// Closing readline ends a pending read, so a SIGTERM at the prompt ends the shell.
+	unblock := context.AfterFunc(ctx, func() { rl.Close() })
+	defer unblock()
+	next := func(open bool) (string, error) {
+		if open {
+			rl.SetPrompt(promptOpen)
+		} else {
+			rl.SetPrompt(promptNew)
+		}
+		line, err := rl.Readline()
+		if errors.Is(err, readline.ErrInterrupt) {
+			return "", errAbandoned
+		}
+		return line, err
+	}
+	return s.run(ctx, next, func(ctx context.Context) (context.Context, context.CancelFunc) {
+		return signal.NotifyContext(ctx, os.Interrupt)
+	})
+}
+
+// plainLines reads lines from r, with no prompts and no editing.
+func plainLines(r io.Reader) lineSource {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	return func(bool) (string, error) {
+		if !sc.Scan() {
+			if err := sc.Err(); err != nil {
+				return "", fmt.Errorf("read input: %w", err)
+			}
+			return "", io.EOF
+		}
+		return strings.TrimSuffix(sc.Text(), "\r"), nil
+	}
+}
+
+// historyFile is where the shell keeps its history: $XDG_STATE_HOME/ntm/sql_history, else
+// ~/.ntm_sql_history. History is a convenience: when neither can be had there is none ("").
+func historyFile() string {
+	if state := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(state) {
+		dir := filepath.Join(state, "ntm")
+		if err := os.MkdirAll(dir, 0o700); err == nil {
+			return filepath.Join(dir, "sql_history")
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".ntm_sql_history")
+	}
+	return ""
+}
+
+// run reads lines from next until the end of the input or .quit, and runs each statement and
+// dot command under a context from stmt.
+func (s *session) run(ctx context.Context, next lineSource, stmt stmtContext) error {
+	var open strings.Builder // a statement not yet ended by ';'
+	for {
+		line, err := next(open.Len() > 0)
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		switch {
+		case errors.Is(err, errAbandoned):
+			open.Reset()
+			continue
+		case errors.Is(err, io.EOF):
+			if open.Len() > 0 {
+				fmt.Fprintln(s.stderr, "error: câu lệnh cuối thiếu ';' nên không chạy / the last statement lacks its ';' and was not run")
+			}
+			return nil
+		case err != nil:
+			return err
+		}
+		if open.Len() == 0 {
+			if cmd := strings.TrimSpace(line); strings.HasPrefix(cmd, ".") {
+				qctx, cancel := stmt(ctx)
+				quit, err := s.dot(qctx, cmd)
+				cancel()
+				if err != nil {
+					fmt.Fprintln(s.stderr, "error:", err)
+				}
+				if quit {
+					return nil
+				}
+				continue
+			}
+		}
+		open.WriteString(line)
+		open.WriteByte('\n')
+		stmts, rest, pending := splitSQL(open.String())
+		open.Reset()
+		if pending {
+			open.WriteString(rest)
+		}
+		for _, q := range stmts {
+			qctx, cancel := stmt(ctx)
+			err := runQuery(qctx, s.db, q, s.mode, s.stdout)
+			interrupted := qctx.Err() != nil && ctx.Err() == nil
+			cancel()
+			if interrupted {
+				// The rest of what was typed with it is dropped too.
+				fmt.Fprintln(s.stderr, "đã huỷ câu lệnh / statement cancelled")
+				break
+			}
+			if err != nil {
+				fmt.Fprintln(s.stderr, "error:", err)
+			}
+		}
+	}
+}
+
+// dot runs a dot command; quit says the shell should end.
+func (s *session) dot(ctx context.Context, line string) (quit bool, err error) {
+	args := strings.Fields(strings.TrimSuffix(line, ";"))
+	switch args[0] {
+	case ".quit", ".exit":
+		return true, nil
+	case ".help":
+		fmt.Fprintln(s.stdout, shellHelp)
+		return false, nil
+	case ".mode":
+		switch {
+		case len(args) == 1:
+			fmt.Fprintln(s.stdout, s.mode)
+		case len(args) == 2 && (args[1] == "table" || args[1] == "csv" || args[1] == "json"):
+			s.mode = args[1]
+		default:
+			return false, errors.New(".mode: dùng / use table, csv or json")
+		}
+		return false, nil
+	case ".tables":
+		if len(args) != 1 {
+			return false, errors.New(".tables takes no argument; see .help")
+		}
+		return false, s.tables(ctx)
+	case ".schema":
+		switch len(args) {
+		case 1:
+			return false, s.views(ctx)
+		case 2:
+			return false, s.columns(ctx, strings.Trim(args[1], `"`))
+		}
+		return false, errors.New(".schema takes at most one NAME; see .help")
+	}
+	return false, fmt.Errorf("lệnh không rõ / unknown command %s; xem / see .help", args[0])
+}
+
+// relations are the views and tables users query: DuckDB's own catalog views are internal.
+const relations = `SELECT view_name AS name, coalesce(comment, '') AS comment FROM duckdb_views() WHERE NOT internal
+UNION ALL
+SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE NOT internal`
+
+// tables prints the name of each view and table, one a line, sorted.
+func (s *session) tables(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT name FROM ("+relations+") ORDER BY name")
+	if err != nil {
+		return fmt.Errorf(".tables: %w", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return fmt.Errorf(".tables: %w", err)
+		}
+		names = append(names, name)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf(".tables: %w", err)
+	}
+	for _, n := range names {
+		fmt.Fprintln(s.stdout, n)
+	}
+	return nil
+}
+
+// views prints every view and table with its comment.
+func (s *session) views(ctx context.Context) error {
+	lines, err := s.query(ctx, "SELECT name, comment FROM ("+relations+") ORDER BY name")
+	if err != nil {
+		return fmt.Errorf(".schema: %w", err)
+	}
+	return s.aligned(lines)
+}
+
+// columns prints the comment of the view or table name, then each of its columns with its type
+// and comment. Names match as DuckDB matches identifiers: regardless of case.
+func (s *session) columns(ctx context.Context, name string) error {
+	about, err := s.query(ctx, "SELECT name, comment FROM ("+relations+") WHERE lower(name) = lower(?)", name)
+	if err != nil {
+		return fmt.Errorf(".schema: %w", err)
+	}
+	if len(about) == 0 {
+		return fmt.Errorf(".schema: không có view hay bảng / no view or table named %q; see .tables", name)
+	}
+	cols, err := s.query(ctx, `SELECT column_name, data_type, coalesce(comment, '') FROM duckdb_columns()
+WHERE NOT internal AND lower(table_name) = lower(?) ORDER BY column_index`, name)
+	if err != nil {
+		return fmt.Errorf(".schema: %w", err)
+	}
+	fmt.Fprintf(s.stdout, "%s: %s\n", about[0][0], about[0][1])
+	for i := range cols {
+		cols[i][0] = "  " + cols[i][0]
+	}
+	return s.aligned(cols)
+}
+
+// query returns every row of a query whose columns are all text.
+func (s *session) query(ctx context.Context, query string, args ...any) ([][]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out [][]string
+	for rows.Next() {
+		r := make([]string, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range r {
+			ptrs[i] = &r[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// aligned prints rows in aligned columns; the last column, a comment, is never cut.
+func (s *session) aligned(rows [][]string) error {
+	tw := tabwriter.NewWriter(s.stdout, 0, 0, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// splitSQL cuts text at the semicolons that end statements: those outside quoted strings,
+// quoted identifiers, dollar-quoted strings and comments. It returns the complete statements,
+// each with its ';' (empty ones dropped), and the text after the last of them; pending says
+// whether that rest is the start of a statement (not only blanks and comments) or of a quote
+// or comment still open.
+func splitSQL(text string) (stmts []string, rest string, pending bool) {
+	start, content := 0, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == ';':
+			if content {
+				stmts = append(stmts, strings.TrimSpace(text[start:i+1]))
+			}
+			start, content = i+1, false
+		case c == '-' && strings.HasPrefix(text[i:], "--"):
+			end := strings.IndexByte(text[i:], '\n')
+			if end < 0 {
+				return stmts, text[start:], content
+			}
+			i += end
+		case c == '/' && strings.HasPrefix(text[i:], "/*"):
+			end := strings.Index(text[i+2:], "*/")
+			if end < 0 {
+				return stmts, text[start:], true
+			}
+			i += 2 + end + 1
+		case c == '\'' || c == '"':
+			content = true
+			end := strings.IndexByte(text[i+1:], c)
+			if end < 0 {
+				return stmts, text[start:], true
+			}
+			i += 1 + end // a doubled quote closes and reopens: the same result
+		case c == '$':
+			content = true
+			if tag, ok := dollarTag(text[i:]); ok {
+				end := strings.Index(text[i+len(tag):], tag)
+				if end < 0 {
+					return stmts, text[start:], true
+				}
+				i += len(tag) + end + len(tag) - 1
+			}
+		case c != ' ' && c != '\t' && c != '\n' && c != '\r':
+			content = true
+		}
+	}
+	return stmts, text[start:], content
+}
+
+// dollarTag returns the tag ($$ or $name$) that s starts with, if it starts a dollar-quoted
+// string rather than a parameter such as $1.
+func dollarTag(s string) (string, bool) {
+	for j := 1; j < len(s); j++ {
+		c := s[j]
+		switch {
+		case c == '$':
+			return s[:j+1], true
+		case c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80:
+		case '0' <= c && c <= '9' && j > 1:
+		default:
+			return "", false
+		}
+	}
+	return "", false
+}
