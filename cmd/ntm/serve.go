@@ -11,20 +11,38 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/thanhhoa-ntm/ntm/cmd/ntm/internal/web"
+	"github.com/thanhhoa-ntm/ntm/etl/gateway"
+	"github.com/thanhhoa-ntm/ntm/etl/gateway/tokens"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
+
+// tokenRoles authenticates the SQL endpoint's callers with the token file.
+type tokenRoles struct{ store *tokens.Store }
+
+func (t tokenRoles) Role(r *http.Request) (string, int, error) {
+	p, err := t.store.Authenticate(r, time.Now())
+	if err != nil {
+		return "", http.StatusUnauthorized, err
+	}
+	return p.Role, 0, nil
+}
 
 func serveCommand() command {
 	return command{
 		name:    "serve",
-		usage:   "--warehouse DIR --addr HOST:PORT [--opendata DIR] [--reports DIR]",
+		usage:   "--warehouse DIR --addr HOST:PORT [--opendata DIR] [--reports DIR] [--tokens FILE [--brokers B --topic T]]",
 		summary: "bảng điều khiển, API, cổng sự kiện / the dashboard, API, event gateway, open data and ministry feed",
 		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
 			dir := fs.String("warehouse", "", "warehouse directory")
 			addr := fs.String("addr", "127.0.0.1:8080", "host:port to listen on")
 			openData := fs.String("opendata", "", "published open data (ntm publish --out); default: opendata beside the warehouse, when present")
 			reports := fs.String("reports", "", "ministry reports (ntm report --out); default: reports beside the warehouse, when present")
+			tokenFile := fs.String("tokens", "", "bearer tokens (ntm token): enables POST /api/v1/sql and, with --brokers, the event gateway")
+			brokers := fs.String("brokers", "", "Kafka brokers for the event gateway (POST /api/v1/events)")
+			topic := fs.String("topic", "ntm.events.v1", "topic the gateway produces to")
 			return func(ctx context.Context, e env, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
@@ -47,8 +65,28 @@ func serveCommand() command {
 					}
 					return ""
 				}
-				srv := web.New(web.Config{Warehouse: wh, OpenData: beside(*openData, "opendata"),
-					Reports: beside(*reports, "reports"), Log: e.log})
+				cfg := web.Config{Warehouse: wh, OpenData: beside(*openData, "opendata"),
+					Reports: beside(*reports, "reports"), Log: e.log, Registry: prometheus.NewRegistry()}
+				if *tokenFile != "" {
+					store, err := tokens.Load(*tokenFile)
+					if err != nil {
+						return fmt.Errorf("tokens: %w", err)
+					}
+					cfg.SQL = web.SQLHandler(web.SQLConfig{Warehouse: wh, Auth: tokenRoles{store}})
+					if *brokers != "" {
+						cl, err := gateway.NewClient(splitList(*brokers))
+						if err != nil {
+							return err
+						}
+						defer cl.Close()
+						stats := &gateway.Stats{}
+						cfg.Registry.MustRegister(web.GatewayCollector{Stats: stats})
+						cfg.Events = gateway.Handler(gateway.Config{Tokens: store, Client: cl, Topic: *topic, Log: e.log, Stats: stats})
+					}
+				} else if *brokers != "" {
+					return usagef("the event gateway needs --tokens (create them with ntm token)")
+				}
+				srv := web.New(cfg)
 				ln, err := net.Listen("tcp", *addr)
 				if err != nil {
 					return fmt.Errorf("listen on %s: %w: choose another --addr", *addr, err)

@@ -1,0 +1,202 @@
+package tokens_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/thanhhoa-ntm/ntm/etl/gateway/tokens"
+)
+
+var now = time.Date(2025, 8, 1, 9, 0, 0, 0, time.UTC)
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "tokens.json")
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
+
+func TestLoadValidates(t *testing.T) {
+	h := tokens.Hash("x")
+	entry := func(fields string) string { return `{"tokens":[{` + fields + `}]}` }
+	for _, tc := range []struct {
+		name, content, hint string
+	}{
+		{"unknown role", entry(`"name":"a","sha256":"` + h + `","role":"root"`), `role "root"`},
+		{"reporter without a unit", entry(`"name":"a","sha256":"` + h + `","role":"reporter"`), "needs its unit"},
+		{"reporter with a bad unit", entry(`"name":"a","sha256":"` + h + `","role":"reporter","unit":"1581"`), "not a unit code"},
+		{"analyst with a unit", entry(`"name":"a","sha256":"` + h + `","role":"analyst","unit":"15814"`), "only reporters"},
+		{"short hash", entry(`"name":"a","sha256":"abcd","role":"admin"`), "want 64 hex digits"},
+		{"hash not hex", entry(`"name":"a","sha256":"` + strings.Repeat("z", 64) + `","role":"admin"`), "not hex"},
+		{"bad expiry", entry(`"name":"a","sha256":"` + h + `","role":"admin","expires_at":"2025-08-01"`), "RFC 3339"},
+		{"empty name", entry(`"name":" ","sha256":"` + h + `","role":"admin"`), "name is empty"},
+		{"unknown member", entry(`"name":"a","sha256":"` + h + `","role":"admin","token":"x"`), "unknown field"},
+		{"same name twice", `{"tokens":[{"name":"a","sha256":"` + h + `","role":"admin"},{"name":"a","sha256":"` + tokens.Hash("y") + `","role":"admin"}]}`, "used twice"},
+		{"same hash twice", `{"tokens":[{"name":"a","sha256":"` + h + `","role":"admin"},{"name":"b","sha256":"` + h + `","role":"admin"}]}`, "same hash"},
+		{"not JSON", `tokens: []`, "not a valid token file"},
+		{"trailing data", `{"tokens":[]} {}`, "after its JSON object"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tokens.Load(writeFile(t, tc.content))
+			require.ErrorContains(t, err, tc.hint)
+		})
+	}
+	t.Run("missing file", func(t *testing.T) {
+		_, err := tokens.Load(filepath.Join(t.TempDir(), "none.json"))
+		require.ErrorIs(t, err, os.ErrNotExist)
+	})
+	t.Run("valid", func(t *testing.T) {
+		s, err := tokens.Load(writeFile(t, `{"tokens":[
+			{"name":"xa-thieu-thanh","sha256":"`+strings.ToUpper(h)+`","role":"reporter","unit":"15814","expires_at":"2026-01-01T00:00:00+07:00"},
+			{"name":"analyst","sha256":"`+tokens.Hash("y")+`","role":"analyst","expires_at":""},
+			{"name":"admin","sha256":"`+tokens.Hash("z")+`","role":"admin"}]}`))
+		require.NoError(t, err)
+		require.Equal(t, 3, s.Len())
+	})
+}
+
+func request(auth ...string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/events", nil)
+	for _, a := range auth {
+		r.Header.Add("Authorization", a)
+	}
+	return r
+}
+
+func TestAuthenticate(t *testing.T) {
+	reporter, rh := tokens.NewToken()
+	expired, eh := tokens.NewToken()
+	admin, ah := tokens.NewToken()
+	s, err := tokens.NewStore([]tokens.Entry{
+		{Name: "xa-thieu-thanh", SHA256: rh, Role: tokens.RoleReporter, Unit: "15814", ExpiresAt: "2025-08-01T16:00:01+07:00"},
+		{Name: "old", SHA256: eh, Role: tokens.RoleReporter, Unit: "398", ExpiresAt: "2025-08-01T16:00:00+07:00"},
+		{Name: "so-tt", SHA256: ah, Role: tokens.RoleAdmin},
+	})
+	require.NoError(t, err)
+	unknown, _ := tokens.NewToken()
+	for _, tc := range []struct {
+		name string
+		req  *http.Request
+		want tokens.Principal
+		err  error
+	}{
+		{"reporter", request("Bearer " + reporter), tokens.Principal{Name: "xa-thieu-thanh", Role: "reporter", Unit: "15814"}, nil},
+		{"scheme in lower case", request("bearer " + reporter), tokens.Principal{Name: "xa-thieu-thanh", Role: "reporter", Unit: "15814"}, nil},
+		{"admin without expiry", request("Bearer " + admin), tokens.Principal{Name: "so-tt", Role: "admin"}, nil},
+		{"no header", request(), tokens.Principal{}, tokens.ErrNoToken},
+		{"basic scheme", request("Basic " + base64.StdEncoding.EncodeToString([]byte("u:"+reporter))), tokens.Principal{}, tokens.ErrMalformed},
+		{"token without scheme", request(reporter), tokens.Principal{}, tokens.ErrMalformed},
+		{"scheme without token", request("Bearer"), tokens.Principal{}, tokens.ErrMalformed},
+		{"empty token", request("Bearer "), tokens.Principal{}, tokens.ErrMalformed},
+		{"two spaces", request("Bearer  " + reporter), tokens.Principal{}, tokens.ErrMalformed},
+		{"two headers", request("Bearer "+reporter, "Bearer "+admin), tokens.Principal{}, tokens.ErrMalformed},
+		{"unknown token", request("Bearer " + unknown), tokens.Principal{}, tokens.ErrUnknownToken},
+		{"the hash as the token", request("Bearer " + rh), tokens.Principal{}, tokens.ErrUnknownToken},
+		{"expired at this instant", request("Bearer " + expired), tokens.Principal{}, tokens.ErrExpired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := s.Authenticate(tc.req, now)
+			if tc.err != nil {
+				require.ErrorIs(t, err, tc.err)
+				for _, other := range []error{tokens.ErrNoToken, tokens.ErrMalformed, tokens.ErrUnknownToken, tokens.ErrExpired} {
+					if other != tc.err {
+						require.NotErrorIs(t, err, other)
+					}
+				}
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, p)
+		})
+	}
+}
+
+// TestAuthenticateManyTokens checks that every one of many stored hashes is found: the
+// comparison goes through all of them, the first, the last and those in between.
+func TestAuthenticateManyTokens(t *testing.T) {
+	const n = 2000
+	toks := make([]string, n)
+	entries := make([]tokens.Entry, n)
+	for i := range n {
+		var h string
+		toks[i], h = tokens.NewToken()
+		entries[i] = tokens.Entry{Name: fmt.Sprintf("xa-%04d", i), SHA256: h, Role: tokens.RoleReporter, Unit: "15814"}
+	}
+	s, err := tokens.NewStore(entries)
+	require.NoError(t, err)
+	for _, i := range []int{0, 1, n / 2, n - 2, n - 1} {
+		p, err := s.Authenticate(request("Bearer "+toks[i]), now)
+		require.NoError(t, err)
+		require.Equal(t, entries[i].Name, p.Name)
+	}
+	last := "A"
+	if strings.HasSuffix(toks[0], last) {
+		last = "B"
+	}
+	_, err = s.Authenticate(request("Bearer "+toks[0][:len(toks[0])-1]+last), now)
+	require.ErrorIs(t, err, tokens.ErrUnknownToken)
+}
+
+func TestNewToken(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		tok, h := tokens.NewToken()
+		raw, err := base64.RawURLEncoding.DecodeString(tok)
+		require.NoError(t, err)
+		require.Len(t, raw, 32)
+		require.Equal(t, tokens.Hash(tok), h)
+		require.Len(t, h, 64)
+		require.NotContains(t, h, tok)
+		require.False(t, seen[tok])
+		seen[tok] = true
+	}
+}
+
+func TestAppend(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "etc", "tokens.json")
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o700))
+	var issued []string
+	for i, e := range []tokens.Entry{
+		{Name: "xa-thieu-thanh", Role: tokens.RoleReporter, Unit: "15814"},
+		{Name: "analyst", Role: tokens.RoleAnalyst, ExpiresAt: "2026-01-01T00:00:00Z"},
+	} {
+		tok, h := tokens.NewToken()
+		e.SHA256 = h
+		require.NoError(t, tokens.Append(path, e))
+		issued = append(issued, tok)
+		st, err := os.Stat(path)
+		require.NoError(t, err)
+		require.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "after entry %d", i+1)
+	}
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for _, tok := range issued {
+		require.NotContains(t, string(data), tok)
+		require.Contains(t, string(data), tokens.Hash(tok))
+	}
+	s, err := tokens.Load(path)
+	require.NoError(t, err)
+	require.Equal(t, 2, s.Len())
+	p, err := s.Authenticate(request("Bearer "+issued[1]), now)
+	require.NoError(t, err)
+	require.Equal(t, tokens.Principal{Name: "analyst", Role: "analyst"}, p)
+
+	_, h := tokens.NewToken()
+	require.ErrorContains(t, tokens.Append(path, tokens.Entry{Name: "analyst", SHA256: h, Role: tokens.RoleAdmin}), "used twice")
+	require.ErrorContains(t, tokens.Append(path, tokens.Entry{Name: "x", SHA256: h, Role: tokens.RoleReporter}), "needs its unit")
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, data, after, "a refused entry leaves the file as it was")
+	left, err := filepath.Glob(filepath.Join(filepath.Dir(path), "*.tmp"))
+	require.NoError(t, err)
+	require.Empty(t, left)
+}
