@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/etl/gateway/tokens"
+	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
