@@ -5,9 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
-	"time"
 
-	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/queries/opendata"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
@@ -26,20 +24,12 @@ func publishCommand() command {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
 				}
-				if *dir == "" || *period == "" || *out == "" {
-					return usagef("--warehouse, --period and --out are required")
+				if *dir == "" || *out == "" {
+					return usagef("--warehouse and --out are required")
 				}
-				p, err := queries.ParsePeriod(*period)
+				p, at, err := periodAndKnownAt(*period, *knownAt)
 				if err != nil {
-					return usageError{err.Error()}
-				}
-				var at *time.Time
-				if *knownAt != "" {
-					t, err := time.Parse(time.RFC3339Nano, *knownAt)
-					if err != nil {
-						return usagef("--known-at %q is not an RFC 3339 instant", *knownAt)
-					}
-					at = &t
+					return err
 				}
 				outAbs, err := filepath.Abs(*out)
 				if err != nil {

@@ -8,10 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/thanhhoa-ntm/ntm/queries"
-	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
 func qualityCommand() command {
@@ -29,36 +27,18 @@ func qualityCommand() command {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
 				}
-				if *dir == "" || *period == "" {
-					return usagef("--warehouse and --period are required (e.g. --period 2025)")
-				}
-				p, err := queries.ParsePeriod(*period)
-				if err != nil {
-					return usageError{err.Error()}
-				}
-				var at *time.Time
-				if *knownAt != "" {
-					t, err := time.Parse(time.RFC3339Nano, *knownAt)
-					if err != nil {
-						return usagef("--known-at %q is not an RFC 3339 instant", *knownAt)
-					}
-					at = &t
-				}
-				switch *format {
-				case "table", "csv", "json":
-				default:
-					return usagef("--format %q: use table, csv or json", *format)
-				}
-				wh, err := warehouse.Open(ctx, *dir, false)
+				p, at, err := periodAndKnownAt(*period, *knownAt)
 				if err != nil {
 					return err
 				}
-				defer wh.Close()
-				db, _, err := wh.OpenDuckDB(ctx)
+				if err := checkFormat(*format); err != nil {
+					return err
+				}
+				db, done, err := openSession(ctx, *dir)
 				if err != nil {
 					return err
 				}
-				defer db.Close()
+				defer done()
 				sections, err := queries.Quality(ctx, db, p, at)
 				if err != nil {
 					return err
