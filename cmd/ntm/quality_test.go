@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,16 +15,7 @@ import (
 // The quality report of a hand-built set (the indicator tests' units and government events)
 // names the problems that set was built with.
 func TestQualityReport(t *testing.T) {
-	var lines [][]byte
-	for _, f := range []string{"units.ndjson", "gov.ndjson"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "queries", "testdata", "indicators", f))
-		require.NoError(t, err)
-		for _, l := range bytes.Split(b, []byte("\n")) {
-			if len(bytes.TrimSpace(l)) > 0 {
-				lines = append(lines, l)
-			}
-		}
-	}
+	lines := kit.Fixture(t, "units.ndjson", "gov.ndjson")
 	addr := kit.StartBroker(t)
 	kit.Produce(t, addr, lines)
 	dir := t.TempDir()

@@ -12,6 +12,7 @@ package ingest
 
 import (
 	"context"
+	"math/rand/v2"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -437,7 +438,9 @@ func writeSchemaFile(path string, mem memory.Allocator, schema *arrow.Schema) er
 	defer b.Release()
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	// Several ingest processes (or Runs in one process) may start together: each writes its own
+	// temporary file, and the renames replace one complete file with another equal one.
+	tmp := fmt.Sprintf("%s.%d-%x.tmp", path, os.Getpid(), rand.Uint64())
 	if _, err := batch.WriteFile(tmp, rec); err != nil {
 		return err
 	}

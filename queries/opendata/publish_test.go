@@ -19,7 +19,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/events/generate"
@@ -29,18 +28,7 @@ import (
 )
 
 // warehouseOf ingests the lines over Kafka into a new warehouse.
-func warehouseOf(t *testing.T, lines [][]byte) *warehouse.Warehouse {
-	t.Helper()
-	addr := kit.StartBroker(t)
-	kit.Produce(t, addr, lines)
-	wh, err := warehouse.Open(context.Background(), t.TempDir(), true)
-	require.NoError(t, err)
-	t.Cleanup(func() { wh.Close() })
-	_, err = ingest.Run(context.Background(), ingest.Config{Brokers: []string{addr}, Topics: []string{kit.Topic},
-		Group: "g", Warehouse: wh, UntilCaughtUp: true})
-	require.NoError(t, err)
-	return wh
-}
+func warehouseOf(t *testing.T, lines [][]byte) *warehouse.Warehouse { return kit.Warehouse(t, lines) }
 
 func publish(t *testing.T, wh *warehouse.Warehouse, period string) string {
 	t.Helper()
@@ -206,20 +194,7 @@ func checkTree(t *testing.T, dir string) map[string]int {
 	return rows
 }
 
-func fixture(t *testing.T, names ...string) [][]byte {
-	t.Helper()
-	var lines [][]byte
-	for _, n := range names {
-		b, err := os.ReadFile(filepath.Join("..", "testdata", "indicators", n))
-		require.NoError(t, err)
-		for _, l := range bytes.Split(b, []byte("\n")) {
-			if len(bytes.TrimSpace(l)) > 0 {
-				lines = append(lines, l)
-			}
-		}
-	}
-	return lines
-}
+func fixture(t *testing.T, names ...string) [][]byte { return kit.Fixture(t, names...) }
 
 // The generated stream: every dataset is published, valid, and the same state gives the same
 // bytes twice.

@@ -7,11 +7,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	"github.com/thanhhoa-ntm/ntm/etl/kafkaio"
 	"github.com/thanhhoa-ntm/ntm/events/generate"
 	"github.com/thanhhoa-ntm/ntm/events/ndjson"
@@ -127,4 +133,39 @@ func Judged(lines [][]byte) (map[string]int64, map[string]int64) {
 		}
 	}
 	return ev, dl
+}
+
+// Fixture reads the hand-built event sets of queries/testdata/indicators (the made-up province
+// of the indicator tests), blank lines dropped, in the order named.
+func Fixture(t testing.TB, names ...string) [][]byte {
+	t.Helper()
+	_, self, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(self), "..", "..", "..", "queries", "testdata", "indicators")
+	var lines [][]byte
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		require.NoError(t, err)
+		for _, l := range bytes.Split(b, []byte("\n")) {
+			if len(bytes.TrimSpace(l)) > 0 {
+				lines = append(lines, l)
+			}
+		}
+	}
+	return lines
+}
+
+// Warehouse produces the lines to a new broker and ingests them into a new warehouse, closed
+// when the test ends.
+func Warehouse(t testing.TB, lines [][]byte) *warehouse.Warehouse {
+	t.Helper()
+	addr := StartBroker(t)
+	Produce(t, addr, lines)
+	wh, err := warehouse.Open(context.Background(), t.TempDir(), true)
+	require.NoError(t, err)
+	t.Cleanup(func() { wh.Close() })
+	_, err = ingest.Run(context.Background(), ingest.Config{Brokers: []string{addr}, Topics: []string{Topic},
+		Group: "g", Warehouse: wh, UntilCaughtUp: true,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	return wh
 }

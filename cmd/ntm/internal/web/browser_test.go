@@ -24,7 +24,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/thanhhoa-ntm/ntm/cmd/ntm/internal/web"
-	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
@@ -128,25 +127,7 @@ func (l *lockedBuffer) String() string {
 // 382) over Kafka into a new warehouse.
 func browserWarehouse(t *testing.T) *warehouse.Warehouse {
 	t.Helper()
-	var lines [][]byte
-	for _, f := range []string{"units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "queries", "testdata", "indicators", f))
-		require.NoError(t, err)
-		for _, l := range bytes.Split(b, []byte("\n")) {
-			if len(bytes.TrimSpace(l)) > 0 {
-				lines = append(lines, l)
-			}
-		}
-	}
-	addr := kit.StartBroker(t)
-	kit.Produce(t, addr, lines)
-	wh, err := warehouse.Open(context.Background(), t.TempDir(), true)
-	require.NoError(t, err)
-	t.Cleanup(func() { wh.Close() })
-	_, err = ingest.Run(context.Background(), ingest.Config{Brokers: []string{addr}, Topics: []string{kit.Topic},
-		Group: "browser", Warehouse: wh, UntilCaughtUp: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	require.NoError(t, err)
-	return wh
+	return kit.Warehouse(t, kit.Fixture(t, "units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson"))
 }
 
 // TestBrowserDashboard drives headless Chromium over the dashboard: the numbers it shows are the

@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,32 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/thanhhoa-ntm/ntm/cmd/ntm/internal/web"
-	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
 func fixtureWarehouse(t *testing.T) *warehouse.Warehouse {
 	t.Helper()
-	var lines [][]byte
-	for _, f := range []string{"units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "queries", "testdata", "indicators", f))
-		require.NoError(t, err)
-		for _, l := range bytes.Split(b, []byte("\n")) {
-			if len(bytes.TrimSpace(l)) > 0 {
-				lines = append(lines, l)
-			}
-		}
-	}
-	addr := kit.StartBroker(t)
-	kit.Produce(t, addr, lines)
-	wh, err := warehouse.Open(context.Background(), t.TempDir(), true)
-	require.NoError(t, err)
-	t.Cleanup(func() { wh.Close() })
-	_, err = ingest.Run(context.Background(), ingest.Config{Brokers: []string{addr}, Topics: []string{kit.Topic},
-		Group: "g", Warehouse: wh, UntilCaughtUp: true})
-	require.NoError(t, err)
-	return wh
+	return kit.Warehouse(t, kit.Fixture(t, "units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson"))
 }
 
 // tokenAuth is the test's authenticator: the bearer token is the role.
