@@ -56,6 +56,9 @@ func sqlCommand() command {
 }
 
 func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer) error {
+	if err := warehouse.CheckReadOnly(ctx, db, query); err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
 	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("query: %w", err)

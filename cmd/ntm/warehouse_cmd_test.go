@@ -79,6 +79,10 @@ func TestSQLAndVerify(t *testing.T) {
 		"COPY (SELECT 1) TO '" + filepath.Join(t.TempDir(), "x.csv") + "'",
 		"SET enable_external_access = true",
 		"ATTACH '" + filepath.Join(t.TempDir(), "x.db") + "'",
+		// Inside the warehouse too: nothing may write over its files.
+		"COPY (SELECT 1) TO '" + filepath.Join(dir, "iceberg", "x.csv") + "'",
+		"EXPORT DATABASE '" + filepath.Join(dir, "export") + "'",
+		"CREATE TABLE t AS SELECT 1",
 	} {
 		code, _, errOut = ntm(t, "", "sql", "--warehouse", dir, q)
 		assert.Equal(t, exitFailure, code, q)

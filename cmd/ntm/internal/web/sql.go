@@ -81,6 +81,10 @@ func SQLHandler(cfg SQLConfig) http.Handler {
 			jsonError(w, http.StatusBadRequest, err.Error())
 			return
 		}
+		if err := warehouse.CheckReadOnly(ctx, db, req.Query); err != nil {
+			jsonError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 		cols, rows, truncated, err := query(ctx, db, req.Query, cfg.MaxRows)
 		if err != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
