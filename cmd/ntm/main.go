@@ -1,17 +1,34 @@
-// Command ntm is the Thanh Hóa NTM data warehouse: it generates, validates and (as the project
-// grows) ingests, queries and publishes the province's digital-transformation events.
+// Command ntm is the Thanh Hóa NTM data warehouse: it generates, validates, ingests, queries and
+// publishes the province's digital-transformation events.
 package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// NTM_CPUPROFILE=FILE writes a CPU profile of the command, for performance work.
+	if path := os.Getenv("NTM_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ntm: NTM_CPUPROFILE:", err)
+			os.Exit(exitFailure)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	os.Exit(code)
+	if code != exitOK {
+		pprof.StopCPUProfile()
+		os.Exit(code)
+	}
 }
