@@ -111,8 +111,7 @@ type ingester struct {
 	stats     Stats
 	ends      warehouse.Offsets // end offsets at start, for UntilCaughtUp
 	starts    warehouse.Offsets
-	decoders  []*events.Decoder
-	canon     [][]byte
+	workers   []*worker
 	verdicts  []verdict
 	lastLog   time.Time
 	logCount  int64
@@ -136,8 +135,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		hwm: warehouse.Offsets{}, position: warehouse.Offsets{}}
 	in.stats.Rejected = map[events.Reason]int64{}
 	for range cfg.Workers {
-		in.decoders = append(in.decoders, &events.Decoder{})
-		in.canon = append(in.canon, nil)
+		in.workers = append(in.workers, &worker{})
 	}
 	for name, sch := range map[string]**arrow.Schema{warehouse.EventsLog: &in.evSch, warehouse.DeadLetters: &in.dlSch} {
 		t, err := in.wh.Load(ctx, name)

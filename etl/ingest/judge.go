@@ -27,10 +27,8 @@ type verdict struct {
 // judge decodes and validates recs into out on all workers. Order is kept: out[i] is recs[i].
 // Validation is the costly part of ingest, and records are independent, so it runs on every
 // core; the decisions that depend on earlier records (dedupe) are taken afterwards, in order.
-func judge(recs []*kgo.Record, out []verdict, workers int, decoders []*events.Decoder, canon [][]byte) {
-	if workers > len(recs)/256 {
-		workers = max(1, len(recs)/256)
-	}
+func judge(recs []*kgo.Record, out []verdict, ws []*worker) {
+	workers := min(len(ws), max(1, len(recs)/256))
 	var wg sync.WaitGroup
 	chunk := (len(recs) + workers - 1) / workers
 	for w := range workers {
@@ -41,21 +39,28 @@ func judge(recs []*kgo.Record, out []verdict, workers int, decoders []*events.De
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d := decoders[w]
+			wk := ws[w]
 			for i := lo; i < hi; i++ {
 				v := &out[i]
 				if v.skip {
 					continue
 				}
-				judgeOne(d, &canon[w], v)
+				wk.judge(v)
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-func judgeOne(d *events.Decoder, canon *[]byte, v *verdict) {
-	ev, err := d.Decode(v.rec.Value)
+// worker is one judging goroutine's reusable state.
+type worker struct {
+	dec   events.Decoder
+	canon events.Canonicalizer
+	buf   []byte
+}
+
+func (wk *worker) judge(v *verdict) {
+	ev, err := wk.dec.Decode(v.rec.Value)
 	if err != nil {
 		var rej *events.Rejection
 		if !errors.As(err, &rej) {
@@ -68,8 +73,8 @@ func judgeOne(d *events.Decoder, canon *[]byte, v *verdict) {
 	v.key = dedupe.KeyOfString(ev.ID)
 	// The content hash covers the canonical form: key order, white space and number spelling
 	// do not make two deliveries of one event different (EVENTS.md).
-	*canon = events.AppendCanonical((*canon)[:0], ev.Raw)
-	v.hash = xxh3.Hash(*canon)
+	wk.buf = wk.canon.Append(wk.buf[:0], &v.ev)
+	v.hash = xxh3.Hash(wk.buf)
 }
 
 func conflictMessage(id string) string {

@@ -57,7 +57,7 @@ func (in *ingester) process(ctx context.Context, fetches kgo.Fetches) error {
 		vs[i].dlSkp = r.Offset < dlOff[tp]
 		vs[i].skip = vs[i].evSkp && vs[i].dlSkp
 	}
-	judge(recs, vs, in.cfg.Workers, in.decoders, in.canon)
+	judge(recs, vs, in.workers)
 
 	if in.batchAt.IsZero() {
 		in.batchAt = time.Now()
