@@ -4,7 +4,7 @@ BIN      := bin/ntm
 DEMO_DIR ?= ntm-demo
 FUZZTIME ?= 10s
 
-.PHONY: all build demo test fuzz bench lint clean
+.PHONY: all build demo test fuzz bench microbench lint clean
 
 all: build
 
@@ -26,7 +26,13 @@ test:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 5m ./events/
 
-bench:
+# The benchmark of issue 8: ingest, yardsticks, memory, queries, storage and the Parquet writers,
+# side by side in one run; prints the report and writes BENCHMARKS.md (about 15 minutes).
+bench: build
+	$(GO) run ./cmd/ntm-bench --ntm $(BIN) --out BENCHMARKS.md
+
+# The packages' Go benchmarks (micro: decode, produce, dedupe, ...).
+microbench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 lint:

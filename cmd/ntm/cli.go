@@ -23,9 +23,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	log            *slog.Logger
-	// afterWrite is called by ingest between writing a flush's files and committing them; only
-	// the crash tests set it, to kill the process at that moment.
-	afterWrite func()
+	// crashpoint is called by ingest at the named moments of a flush (ingest.Config.Crashpoint);
+	// only the crash tests set it, to kill the process at such a moment.
+	crashpoint func(point string)
 }
 
 // command is one subcommand of ntm.
@@ -44,7 +44,7 @@ func (u usageError) Error() string { return u.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func commands() []command {
-	return []command{generateCommand(), validateCommand(), ingestCommand(), sqlCommand(), verifyCommand(), brokerCommand(), produceCommand(), indicatorsCommand(), qualityCommand(), publishCommand(), demoCommand(), reportCommand(), serveCommand(), tokenCommand()}
+	return []command{generateCommand(), validateCommand(), ingestCommand(), sqlCommand(), verifyCommand(), brokerCommand(), produceCommand(), indicatorsCommand(), qualityCommand(), publishCommand(), demoCommand(), reportCommand(), serveCommand(), tokenCommand(), compactCommand()}
 }
 
 func printUsage(w io.Writer) {

@@ -64,7 +64,7 @@ func ingestCommand() command {
 				st, err := ingest.Run(ctx, ingest.Config{
 					Brokers: splitList(*brokers), Topics: splitList(*topic), Group: *group, Warehouse: wh,
 					UntilCaughtUp: *until, FlushBytes: int64(*flushMB) << 20, FlushInterval: *flushEvery, Log: e.log,
-					AfterWrite: e.afterWrite, ClientOpts: groupOpts(*instance, *session),
+					Crashpoint: e.crashpoint, ClientOpts: groupOpts(*instance, *session),
 				})
 				if err != nil {
 					return err

@@ -48,9 +48,12 @@ type Config struct {
 	Log           *slog.Logger
 	// ClientOpts are extra franz-go options (tests shorten the group timeouts with them).
 	ClientOpts []kgo.Opt
-	// AfterWrite, when set, is called after a flush wrote its files and before it commits
-	// them: the crash tests kill the process there.
-	AfterWrite func()
+	// Crashpoint, when set, is called at the moments of a flush where a crash leaves the most
+	// to clean up, with the moment's name: "file" after each data file is written, "written"
+	// after all of them (before any commit), "events" after the event log's commit and before
+	// the dead letters', "committed" after both (before Kafka's group offsets). The crash tests
+	// kill the process there.
+	Crashpoint func(point string)
 	// Progress, when set, is called from the consume loop after each poll with the records
 	// consumed so far and the current lag (for progress bars).
 	Progress func(records, lag int64)

@@ -124,6 +124,12 @@ func (in *ingester) process(ctx context.Context, fetches kgo.Fetches) error {
 // errRace means another writer stored an event_id of this batch after the batch began.
 var errRace = fmt.Errorf("%w: another writer stored an event_id of this batch", warehouse.ErrStale)
 
+func (in *ingester) crashpoint(point string) {
+	if in.cfg.Crashpoint != nil {
+		in.cfg.Crashpoint(point)
+	}
+}
+
 // flush writes the batch's files and commits them, first to the event log, then to the dead
 // letters. A stale batch (another writer committed its records first) is discarded and its
 // partitions are consumed again from the tables' offsets.
@@ -149,6 +155,7 @@ func (in *ingester) flush(ctx context.Context) error {
 		if _, err := batch.WriteFile(p, rec); err != nil {
 			return "", err
 		}
+		in.crashpoint("file")
 		return p, nil
 	}
 	for _, t := range types {
@@ -169,9 +176,7 @@ func (in *ingester) flush(ctx context.Context) error {
 		}
 		dlFiles = append(dlFiles, p)
 	}
-	if in.cfg.AfterWrite != nil {
-		in.cfg.AfterWrite()
-	}
+	in.crashpoint("written")
 
 	tWrite := time.Since(t0)
 	summary := func(rows int64) map[string]string {
@@ -193,11 +198,13 @@ func (in *ingester) flush(ctx context.Context) error {
 	clear(in.pending)
 	in.applied(warehouse.EventsLog)
 	tEv := time.Since(t0)
+	in.crashpoint("events")
 
 	if _, err := in.wh.Commit(ctx, warehouse.DeadLetters, in.commitFor(warehouse.DeadLetters, dlFiles, summary(dlRows))); err != nil {
 		return in.abandon(ctx, err, dlFiles)
 	}
 	in.applied(warehouse.DeadLetters)
+	in.crashpoint("committed")
 	in.stats.Commits++
 	in.stats.Files += int64(len(evFiles) + len(dlFiles))
 	in.batchAt = time.Time{}
