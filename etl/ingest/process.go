@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -148,33 +150,57 @@ func (in *ingester) flush(ctx context.Context) error {
 		}
 	}
 	sort.Slice(types, func(i, j int) bool { return types[i] < types[j] })
-	write := func(dir string, rec arrow.RecordBatch) (string, error) {
-		defer rec.Release()
+	// Each type's rows make one file, and the files are independent: they are built and
+	// written on every core (the Parquet encoding and compression are most of a flush).
+	type job struct {
+		path  string
+		build func() arrow.RecordBatch
+		err   error
+	}
+	var jobs []job
+	add := func(dir string, build func() arrow.RecordBatch) string {
 		in.fileSeq++
 		p := filepath.Join(dir, fmt.Sprintf("%s-%06d.parquet", in.writer.ID, in.fileSeq))
-		if _, err := batch.WriteFile(p, rec); err != nil {
-			return "", err
-		}
-		in.crashpoint("file")
-		return p, nil
+		jobs = append(jobs, job{path: p, build: build})
+		return p
 	}
 	for _, t := range types {
 		b := in.builder[t]
 		evRows += int64(b.Len())
-		rec := b.Build(now)
-		p, err := write(filepath.Join(in.wh.DataDir(warehouse.EventsLog), "event_type="+t.String()), rec)
-		if err != nil {
-			return in.fail(err)
-		}
-		evFiles = append(evFiles, p)
+		evFiles = append(evFiles, add(filepath.Join(in.wh.DataDir(warehouse.EventsLog), "event_type="+t.String()),
+			func() arrow.RecordBatch { return b.Build(now) }))
 	}
 	if in.dead.Len() > 0 {
 		dlRows = int64(in.dead.Len())
-		p, err := write(in.wh.DataDir(warehouse.DeadLetters), in.dead.Build(now))
-		if err != nil {
-			return in.fail(err)
+		dlFiles = append(dlFiles, add(in.wh.DataDir(warehouse.DeadLetters), func() arrow.RecordBatch { return in.dead.Build(now) }))
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		next atomic.Int64
+	)
+	for range min(in.cfg.Workers, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
+				j := &jobs[i]
+				rec := j.build()
+				_, j.err = batch.WriteFile(j.path, rec)
+				rec.Release()
+				if j.err == nil {
+					mu.Lock()
+					in.crashpoint("file")
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, j := range jobs {
+		if j.err != nil {
+			return in.fail(j.err)
 		}
-		dlFiles = append(dlFiles, p)
 	}
 	in.crashpoint("written")
 
