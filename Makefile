@@ -4,7 +4,7 @@ BIN      := bin/ntm
 DEMO_DIR ?= ntm-demo
 FUZZTIME ?= 10s
 
-.PHONY: all build demo test fuzz bench microbench lint clean
+.PHONY: all build demo test fuzz bench microbench reliability reliability-short lint clean
 
 all: build
 
@@ -30,6 +30,14 @@ fuzz:
 # side by side in one run; prints the report and writes BENCHMARKS.md (about 15 minutes).
 bench: build
 	$(GO) run ./cmd/ntm-bench --ntm $(BIN) --out BENCHMARKS.md
+
+# The reliability and security suite of issue 7 in its full form; writes RELIABILITY.md.
+reliability:
+	$(GO) run ./cmd/ntm-reliability --out RELIABILITY.md
+
+# Its short form, as CI runs it (the report goes to a scratch file).
+reliability-short:
+	$(GO) run ./cmd/ntm-reliability --short --out $${TMPDIR:-/tmp}/RELIABILITY-short.md
 
 # The packages' Go benchmarks (micro: decode, produce, dedupe, ...).
 microbench:

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -135,7 +136,8 @@ func runTests(ctx context.Context, s testSet, short bool) ([]testResult, error) 
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	runErr := cmd.Run()
-	_ = os.WriteFile(fmt.Sprintf("reliability-%s.log", s.Section), out.Bytes(), 0o644)
+	logFile := filepath.Join(os.TempDir(), fmt.Sprintf("ntm-reliability-%s.log", s.Section))
+	_ = os.WriteFile(logFile, out.Bytes(), 0o644)
 
 	var res []testResult
 	byName := map[string]*testResult{}
@@ -191,7 +193,7 @@ func runTests(ctx context.Context, s testSet, short bool) ([]testResult, error) 
 		return nil, fmt.Errorf("no test matched %q in %s", s.Run, s.Pkgs)
 	}
 	if runErr != nil {
-		return res, fmt.Errorf("go test: %w (see reliability-%s.log)", runErr, s.Section)
+		return res, fmt.Errorf("go test: %w (see %s)", runErr, logFile)
 	}
 	return res, nil
 }
