@@ -2,7 +2,9 @@ package batch
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -41,22 +43,50 @@ func writerProperties(schema *arrow.Schema) *parquet.WriterProperties {
 	return parquet.NewWriterProperties(opts...)
 }
 
+// FS is the file system data files are written through: OSFS in production; tests put one in
+// its place that fails writes (disk full, I/O error) to prove that no half-written file is ever
+// committed.
+type FS interface {
+	// Create creates a new file at path, and the folders above it; it fails if path exists.
+	Create(path string) (io.WriteCloser, error)
+	// Remove deletes the file at path.
+	Remove(path string) error
+}
+
+// OSFS is the operating system's file system.
+type OSFS struct{}
+
+// Create creates path exclusively, with its folders.
+func (OSFS) Create(path string) (io.WriteCloser, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+}
+
+// Remove deletes path.
+func (OSFS) Remove(path string) error { return os.Remove(path) }
+
 // WriteFile writes the record to a new Parquet file at path (with the Iceberg field IDs of its
 // schema) and returns the file's size. The file is not synced: the commit that names it syncs
 // the file system before the snapshot becomes visible.
 func WriteFile(path string, rec arrow.RecordBatch) (int64, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return 0, fmt.Errorf("batch: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	return WriteFileFS(OSFS{}, path, rec)
+}
+
+// WriteFileFS is WriteFile through fsys. On any error the file is removed, and the error wraps
+// the file system's own (errors.Is(err, syscall.ENOSPC) holds for a full disk).
+func WriteFileFS(fsys FS, path string, rec arrow.RecordBatch) (int64, error) {
+	f, err := fsys.Create(path)
 	if err != nil {
 		return 0, fmt.Errorf("batch: create %s: %w", path, err)
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
+	cw := &countingWriter{w: f}
+	bw := bufio.NewWriterSize(cw, 1<<20)
 	fw, err := pqarrow.NewFileWriter(rec.Schema(), bw, writerProperties(rec.Schema()), pqarrow.DefaultWriterProps())
 	if err != nil {
 		f.Close()
-		os.Remove(path)
+		fsys.Remove(path)
 		return 0, fmt.Errorf("batch: parquet writer: %w", err)
 	}
 	werr := fw.Write(rec)
@@ -66,16 +96,33 @@ func WriteFile(path string, rec arrow.RecordBatch) (int64, error) {
 	if ferr := bw.Flush(); werr == nil {
 		werr = ferr
 	}
-	st, serr := f.Stat()
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
-	if werr == nil {
-		werr = serr
+	// The Parquet writer may report a failed write without wrapping it: the file system's
+	// error is the cause the caller must be able to see.
+	if cw.err != nil && !errors.Is(werr, cw.err) {
+		werr = fmt.Errorf("%w (%v)", cw.err, werr)
 	}
 	if werr != nil {
-		os.Remove(path)
+		fsys.Remove(path)
 		return 0, fmt.Errorf("batch: write %s: %w", path, werr)
 	}
-	return st.Size(), nil
+	return cw.n, nil
+}
+
+// countingWriter counts the bytes written and keeps the first error.
+type countingWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }

@@ -57,6 +57,17 @@ type Config struct {
 	// Progress, when set, is called from the consume loop after each poll with the records
 	// consumed so far and the current lag (for progress bars).
 	Progress func(records, lag int64)
+	// FS is the file system the data files (events and dead letters) are written through
+	// (default batch.OSFS); the storage fault tests fail its writes.
+	FS batch.FS
+	// Committer commits the written files to the tables (default the Warehouse); the storage
+	// fault tests fail its commits.
+	Committer Committer
+}
+
+// Committer commits files to a warehouse table; *warehouse.Warehouse is the real one.
+type Committer interface {
+	Commit(ctx context.Context, name string, c warehouse.Commit) (warehouse.CommitResult, error)
 }
 
 // Stats counts what a run did.
@@ -82,6 +93,12 @@ func (c *Config) defaults() {
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+	if c.FS == nil {
+		c.FS = batch.OSFS{}
+	}
+	if c.Committer == nil {
+		c.Committer = c.Warehouse
 	}
 }
 
@@ -149,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 			return in.stats, err
 		}
 	}
-	if err := writeSchemaFile(in.wh.SchemaFile(warehouse.EventsLog), in.mem, in.evSch); err != nil {
+	if err := writeSchemaFile(cfg.FS, in.wh.SchemaFile(warehouse.EventsLog), in.mem, in.evSch); err != nil {
 		return in.stats, err
 	}
 	var err error
@@ -431,7 +448,7 @@ func claimIndexSlot(dir string) (*os.File, error) {
 
 // writeSchemaFile writes the empty Parquet file with every column of the event log that readers
 // list first (see warehouse.SchemaFile), unless it exists; write and rename keep it whole.
-func writeSchemaFile(path string, mem memory.Allocator, schema *arrow.Schema) error {
+func writeSchemaFile(fsys batch.FS, path string, mem memory.Allocator, schema *arrow.Schema) error {
 	if _, err := os.Stat(path); err == nil {
 		return nil
 	}
@@ -442,7 +459,7 @@ func writeSchemaFile(path string, mem memory.Allocator, schema *arrow.Schema) er
 	// Several ingest processes (or Runs in one process) may start together: each writes its own
 	// temporary file, and the renames replace one complete file with another equal one.
 	tmp := fmt.Sprintf("%s.%d-%x.tmp", path, os.Getpid(), rand.Uint64())
-	if _, err := batch.WriteFile(tmp, rec); err != nil {
+	if _, err := batch.WriteFileFS(fsys, tmp, rec); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -452,7 +469,7 @@ func writeSchemaFile(path string, mem memory.Allocator, schema *arrow.Schema) er
 }
 
 // dbFileWriter rewrites the warehouse's DuckDB database file in the background after commits,
-// at most every 30 seconds: clients of the file see a committed state that follows ingest, and
+// 5 seconds after a commit and at most every 30 seconds: clients of the file see a committed state that follows ingest, and
 // ingest does not wait for it. A rewrite binds every view (about a second of CPU at scale
 // medium), so more often would take a fifth of ingest's CPU, as a profile showed. The final
 // rewrite, after the last commit, is Run's.
@@ -471,13 +488,20 @@ func (d *dbFileWriter) start(ctx context.Context, wh *warehouse.Warehouse, log *
 				return
 			case <-d.kick:
 			}
+			// Wait a little before writing: a run that ends meanwhile writes the file once at
+			// exit instead of twice (a write binds every view over every data file: seconds).
+			select {
+			case <-d.quit:
+				return
+			case <-time.After(5 * time.Second):
+			}
 			if _, err := wh.WriteDBFile(context.WithoutCancel(ctx)); err != nil {
 				log.Warn("could not write the DuckDB database file", "err", err)
 			}
 			select {
 			case <-d.quit:
 				return
-			case <-time.After(30 * time.Second):
+			case <-time.After(25 * time.Second):
 			}
 		}
 	}()

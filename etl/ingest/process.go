@@ -136,6 +136,12 @@ func (in *ingester) crashpoint(point string) {
 // letters. A stale batch (another writer committed its records first) is discarded and its
 // partitions are consumed again from the tables' offsets.
 func (in *ingester) flush(ctx context.Context) error {
+	// After a fatal error the batch is half spent (its builders emptied into files that were
+	// removed, or a table committed and the other not): flushing it again would commit offsets
+	// without their rows. Only a restart, which resumes from the tables, may go on.
+	if in.fatal != nil {
+		return in.fatal
+	}
 	if in.batchAt.IsZero() {
 		return nil
 	}
@@ -186,7 +192,7 @@ func (in *ingester) flush(ctx context.Context) error {
 			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
 				j := &jobs[i]
 				rec := j.build()
-				_, j.err = batch.WriteFile(j.path, rec)
+				_, j.err = batch.WriteFileFS(in.cfg.FS, j.path, rec)
 				rec.Release()
 				if j.err == nil {
 					mu.Lock()
@@ -199,7 +205,14 @@ func (in *ingester) flush(ctx context.Context) error {
 	wg.Wait()
 	for _, j := range jobs {
 		if j.err != nil {
-			return in.fail(j.err)
+			// No file of a failed batch may outlive it: the files written whole go too (a failed
+			// one removed itself), so nothing half done is left for a reader or the orphan sweep.
+			for _, k := range jobs {
+				if k.err == nil {
+					_ = in.cfg.FS.Remove(k.path)
+				}
+			}
+			return in.fail(fmt.Errorf("ingest: flush: %w", j.err))
 		}
 	}
 	in.crashpoint("written")
@@ -210,7 +223,7 @@ func (in *ingester) flush(ctx context.Context) error {
 	}
 	evCommit := in.commitFor(warehouse.EventsLog, evFiles, summary(evRows))
 	evCommit.Check = in.checkOthers
-	res, err := in.wh.Commit(ctx, warehouse.EventsLog, evCommit)
+	res, err := in.cfg.Committer.Commit(ctx, warehouse.EventsLog, evCommit)
 	if err != nil {
 		return in.abandon(ctx, err, append(evFiles, dlFiles...))
 	}
@@ -226,7 +239,7 @@ func (in *ingester) flush(ctx context.Context) error {
 	tEv := time.Since(t0)
 	in.crashpoint("events")
 
-	if _, err := in.wh.Commit(ctx, warehouse.DeadLetters, in.commitFor(warehouse.DeadLetters, dlFiles, summary(dlRows))); err != nil {
+	if _, err := in.cfg.Committer.Commit(ctx, warehouse.DeadLetters, in.commitFor(warehouse.DeadLetters, dlFiles, summary(dlRows))); err != nil {
 		return in.abandon(ctx, err, dlFiles)
 	}
 	in.applied(warehouse.DeadLetters)
@@ -278,11 +291,13 @@ func (in *ingester) applied(name string) {
 // error is fatal: the process stops consuming and reports it, and a restart resumes from the
 // tables, so nothing is lost.
 func (in *ingester) abandon(ctx context.Context, err error, files []string) error {
+	if !errors.Is(err, warehouse.ErrStale) {
+		in.removeUncommitted(context.WithoutCancel(ctx), files)
+		return in.fail(fmt.Errorf("ingest: commit: %w", err))
+	}
+	// A stale commit was refused before it was attempted: its files are named nowhere.
 	for _, f := range files {
 		_ = os.Remove(f)
-	}
-	if !errors.Is(err, warehouse.ErrStale) {
-		return in.fail(fmt.Errorf("ingest: commit: %w", err))
 	}
 	in.stats.Stale++
 	in.log.Info("batch discarded: another writer committed these records first; consuming them again", "reason", err)
@@ -303,6 +318,33 @@ func (in *ingester) abandon(ctx context.Context, err error, files []string) erro
 		return in.fail(err)
 	}
 	return in.reseek(ctx)
+}
+
+// removeUncommitted removes those of the files that no table's current snapshot names. After
+// a failed commit the outcome may be unknown (the commit may have landed before the error was
+// seen), so the files are judged against the tables, never removed blindly; if the tables
+// cannot be read, the files stay for the orphan sweep of the next start, which judges them the
+// same way.
+func (in *ingester) removeUncommitted(ctx context.Context, files []string) {
+	named := map[string]bool{}
+	for _, name := range tables {
+		t, err := in.wh.Load(ctx, name)
+		if err != nil {
+			return
+		}
+		fs, err := warehouse.Files(ctx, t, 0)
+		if err != nil {
+			return
+		}
+		for _, f := range fs {
+			named[f.Path] = true
+		}
+	}
+	for _, f := range files {
+		if !named[f] {
+			_ = in.cfg.FS.Remove(f)
+		}
+	}
 }
 
 // reseek reloads the tables' offsets and moves every partition we consume back to them.
