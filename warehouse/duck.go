@@ -127,9 +127,27 @@ func eventSource(schemaFile string, files []DataFile) string {
 	for _, f := range files {
 		paths = append(paths, quote(f.Path))
 	}
-	// Each row's transaction time is the commit time of the snapshot that added its file.
-	return fmt.Sprintf("(SELECT d.* EXCLUDE (filename), f.committed_at FROM read_parquet([%s], union_by_name = true, filename = true) d "+
-		"JOIN warehouse_files f ON f.path = d.filename)", strings.Join(paths, ", "))
+	// Each row's transaction time is the commit time of the snapshot that added its file, or,
+	// in a file a compaction wrote, that of the snapshot that first stored the row.
+	if len(rewritten(files)) == 0 {
+		return fmt.Sprintf("(SELECT d.* EXCLUDE (filename), f.committed_at FROM read_parquet([%s], union_by_name = true, filename = true) d "+
+			"JOIN warehouse_files f ON f.path = d.filename)", strings.Join(paths, ", "))
+	}
+	return fmt.Sprintf("(SELECT d.* EXCLUDE (filename), coalesce(r.committed_at, f.committed_at) AS committed_at "+
+		"FROM read_parquet([%s], union_by_name = true, filename = true) d "+
+		"JOIN warehouse_files f ON f.path = d.filename "+
+		"LEFT JOIN warehouse_row_commits r ON r.path = d.filename AND r.ingested_at = d.ingested_at)", strings.Join(paths, ", "))
+}
+
+// rewritten lists the files a compaction wrote.
+func rewritten(files []DataFile) []string {
+	var out []string
+	for _, f := range files {
+		if f.Rewritten {
+			out = append(out, f.Path)
+		}
+	}
+	return out
 }
 
 // filesSQL creates and fills the table of the pinned data files.
@@ -148,7 +166,20 @@ func filesSQL(s Snapshot) []string {
 			stmts = append(stmts, "INSERT INTO warehouse_files VALUES "+strings.Join(rows, ", "))
 		}
 	}
+	// The commit times of the rows of merged events_log files, from the files themselves.
+	stmts = append(stmts, `CREATE OR REPLACE TABLE warehouse_row_commits (path VARCHAR, ingested_at TIMESTAMPTZ, committed_at TIMESTAMPTZ)`)
+	if paths := rewritten(s.Tables[EventsLog].Files); len(paths) > 0 {
+		for i, p := range paths {
+			paths[i] = quote(p)
+		}
+		stmts = append(stmts, fmt.Sprintf(`INSERT INTO warehouse_row_commits
+SELECT file_name, make_timestamptz(split_part(e, ':', 1)::BIGINT), make_timestamptz(split_part(e, ':', 2)::BIGINT * 1000)
+FROM (SELECT file_name, unnest(string_split(decode(value), ',')) AS e
+      FROM parquet_kv_metadata([%s]) WHERE decode(key) = %s)`, strings.Join(paths, ", "), quote(CommitTimesKey)))
+	}
 	return append(stmts,
+		"COMMENT ON TABLE warehouse_row_commits IS "+quote("The commit times of the rows of data files that a compaction merged, by their ingested_at (thời điểm ghi nhận của các dòng đã gộp)"),
+		"COMMENT ON COLUMN warehouse_row_commits.committed_at IS "+quote("When the snapshot that first stored the rows was committed (thời điểm ghi nhận vào kho)"),
 		"COMMENT ON TABLE warehouse_files IS "+quote("The data files of the pinned snapshots, with the commit that added each (tệp dữ liệu của kho)"),
 		"COMMENT ON COLUMN warehouse_files.committed_at IS "+quote("When the snapshot that added the file was committed (thời điểm ghi nhận vào kho)"))
 }

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -161,6 +162,10 @@ type DataFile struct {
 	Partition   string    // the event_type of an events_log file, empty otherwise
 	Snapshot    int64     // the snapshot that added it
 	CommittedAt time.Time // when that snapshot was committed: the rows' transaction time
+	// Rewritten marks a file written by a compaction: its rows keep the commit times of the
+	// snapshots that first stored them (CommitTimesKey in an events_log file), and CommittedAt
+	// is the latest of them.
+	Rewritten bool
 }
 
 // Files lists the data files of the table's current snapshot (or of snapshotID when it is
@@ -199,6 +204,13 @@ func Files(ctx context.Context, t *table.Table, snapshotID int64) ([]DataFile, e
 				Snapshot: e.SnapshotID()}
 			if s := t.Metadata().SnapshotByID(e.SnapshotID()); s != nil {
 				f.CommittedAt = time.UnixMilli(s.TimestampMs).UTC()
+				if s.Summary != nil {
+					if v, ok := s.Summary.Properties[committedAtPrefix+filepath.Base(f.Path)]; ok {
+						if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+							f.CommittedAt, f.Rewritten = time.UnixMilli(ms).UTC(), true
+						}
+					}
+				}
 			}
 			if v, ok := df.Partition()[1000]; ok {
 				if s, ok := v.(string); ok {

@@ -82,8 +82,9 @@ func (w *Warehouse) alive(id string) bool {
 	return false
 }
 
-// Orphans lists the data files of the table that its current snapshot does not name. With
-// onlyDead, files of live writers (not yet committed, not orphans) are left out.
+// Orphans lists the data files of the table that no snapshot names: neither the current one
+// nor, for the files a compaction replaced, an earlier one. With onlyDead, files of live
+// writers (not yet committed, not orphans) are left out.
 func (w *Warehouse) Orphans(ctx context.Context, name string, onlyDead bool) ([]string, error) {
 	t, err := w.Load(ctx, name)
 	if err != nil {
@@ -96,6 +97,17 @@ func (w *Warehouse) Orphans(ctx context.Context, name string, onlyDead bool) ([]
 	named := make(map[string]bool, len(files))
 	for _, f := range files {
 		named[f.Path] = true
+	}
+	// Files a compaction replaced are named by earlier snapshots, which readers may still read:
+	// Compact deletes them when their time is up.
+	replaced, err := Replaced(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	for _, paths := range replaced {
+		for _, p := range paths {
+			named[p] = true
+		}
 	}
 	all, err := listDataFiles(w.DataDir(name))
 	if err != nil {

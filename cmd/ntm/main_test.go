@@ -101,6 +101,10 @@ func TestUsageErrors(t *testing.T) {
 		{"stray argument", []string{"generate", "extra"}, "unexpected argument"},
 		{"unknown flag", []string{"generate", "--nope"}, "flag provided but not defined"},
 		{"two files", []string{"validate", "a", "b"}, "give one file"},
+		{"compact without warehouse", []string{"compact"}, "--warehouse is required"},
+		{"compact bad table", []string{"compact", "--warehouse", "w", "--table", "events"}, "use events_log, dead_letters or all"},
+		{"compact bad size", []string{"compact", "--warehouse", "w", "--target-size", "big"}, "--target-size"},
+		{"compact one file", []string{"compact", "--warehouse", "w", "--min-files", "1"}, "at least 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := ntm(t, "", tc.args...)

@@ -31,9 +31,23 @@ func (in *ingester) catchUpTable(ctx context.Context, t *table.Table) error {
 		return err
 	}
 	n := 0
+	var replaced map[int64][]string // per compaction, the files it replaced; read when needed
 	for _, f := range files {
 		if in.indexed[f.Path] {
 			continue
+		}
+		// A compaction moves rows into new files without changing them: when the index holds
+		// every file a compaction replaced, it holds the rows of the files it wrote.
+		if f.Rewritten {
+			if replaced == nil {
+				if replaced, err = warehouse.Replaced(ctx, t); err != nil {
+					return err
+				}
+			}
+			if in.indexedAll(replaced[f.Snapshot]) {
+				in.indexed[f.Path] = true
+				continue
+			}
 		}
 		if err := in.indexFile(ctx, f.Path); err != nil {
 			return err
@@ -48,6 +62,17 @@ func (in *ingester) catchUpTable(ctx context.Context, t *table.Table) error {
 		in.log.Debug("event-id index caught up", "files", n)
 	}
 	return nil
+}
+
+// indexedAll reports whether the index holds the ids of every one of the files (and there is
+// at least one).
+func (in *ingester) indexedAll(files []string) bool {
+	for _, f := range files {
+		if !in.indexed[f] {
+			return false
+		}
+	}
+	return len(files) > 0
 }
 
 // indexFile adds the event ids and content hashes of one events_log data file to the index.
