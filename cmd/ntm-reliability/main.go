@@ -28,8 +28,8 @@ import (
 // suite is every test of the reliability report, by the sections.
 var suite = []testSet{
 	{"crashes", "./cmd/ntm/", "TestIngestSurvivesSIGKILL|TestIngestStopsCleanlyOnSIGTERM"},
-	{"network", "./etl/ingest/", "TestNetworkFaults"},
-	{"storage", "./etl/ingest/", "TestStorageFaults"},
+	{"network", "./etl/ingest/", "TestIngestSurvivesNetworkFaults"},
+	{"storage", "./etl/ingest/", "TestIngestStopsOnStorageFaults"},
 	{"readers", "./etl/ingest/", "TestReadersSeeOnlyCommittedStates"},
 	{"bad_input", "./events/ ./etl/gateway/", "TestBadInput"},
 	{"security", "./etl/gateway/... ./cmd/ntm/internal/web/ ./cmd/ntm/ ./queries/opendata/", "TestSecurity|TestAuthFailures|TestNoPersonLevelData"},

@@ -18,9 +18,15 @@ type report struct {
 }
 
 // sum adds a numeric figure over every test's figures, for keys matching pred.
-func (r *report) sum(pred func(key string) bool) int64 {
+func (r *report) sum(pred func(key string) bool) int64 { return r.sumIn("", pred) }
+
+// sumIn is sum over one section's tests ("" for all).
+func (r *report) sumIn(section string, pred func(key string) bool) int64 {
 	var n int64
 	for _, t := range r.Tests {
+		if section != "" && t.Section != section {
+			continue
+		}
 		for _, f := range t.Figures {
 			for k, v := range f {
 				if x, ok := v.(float64); ok && pred(k) {
