@@ -142,7 +142,8 @@ func (f *fixture) records(t *testing.T) map[string]*kgo.Record {
 func TestAuthFailures(t *testing.T) {
 	f := newFixture(t, nil)
 	line := []byte(event("ev-1", "training.completed", "15814", training) + "\n")
-	for _, tc := range []struct {
+	reporter := f.tokens["xa-thieu-thanh"]
+	cases := []struct {
 		name        string
 		auth        string
 		contentType string
@@ -156,9 +157,21 @@ func TestAuthFailures(t *testing.T) {
 		{name: "unknown token", auth: "Bearer " + strings.Repeat("A", 43), status: http.StatusUnauthorized, code: "unknown_token", challenge: `Bearer realm="ntm", error="invalid_token"`},
 		{name: "the stored hash as the token", auth: "Bearer " + tokens.Hash(f.tokens["xa-thieu-thanh"]), status: http.StatusUnauthorized, code: "unknown_token", challenge: `Bearer realm="ntm", error="invalid_token"`},
 		{name: "expired token", auth: "Bearer " + f.tokens["expired"], status: http.StatusUnauthorized, code: "expired_token", challenge: `Bearer realm="ntm", error="invalid_token"`},
+		{name: "two spaces before the token", auth: "Bearer  " + reporter, status: http.StatusUnauthorized, code: "malformed_token", challenge: `Bearer realm="ntm", error="invalid_request"`},
+		{name: "a word after the token", auth: "Bearer " + reporter + " admin", status: http.StatusUnauthorized, code: "malformed_token", challenge: `Bearer realm="ntm", error="invalid_request"`},
+		{name: "token without scheme", auth: reporter, status: http.StatusUnauthorized, code: "malformed_token", challenge: `Bearer realm="ntm", error="invalid_request"`},
+		{name: "token one character off", auth: "Bearer " + offByOne(reporter), status: http.StatusUnauthorized, code: "unknown_token", challenge: `Bearer realm="ntm", error="invalid_token"`},
+		{name: "token cut short", auth: "Bearer " + reporter[:len(reporter)-1], status: http.StatusUnauthorized, code: "unknown_token", challenge: `Bearer realm="ntm", error="invalid_token"`},
+		{name: "8 KiB token", auth: "Bearer " + strings.Repeat("A", 8<<10), status: http.StatusUnauthorized, code: "unknown_token", challenge: `Bearer realm="ntm", error="invalid_token"`},
+		{name: "a token's name as the token", auth: "Bearer admin", status: http.StatusUnauthorized, code: "unknown_token", challenge: `Bearer realm="ntm", error="invalid_token"`},
 		{name: "analyst", auth: "Bearer " + f.tokens["analyst"], status: http.StatusForbidden, code: "forbidden_role"},
 		{name: "form content type", auth: "Bearer " + f.tokens["xa-thieu-thanh"], contentType: "application/x-www-form-urlencoded", status: http.StatusUnsupportedMediaType, code: "unsupported_media_type"},
-	} {
+	}
+	unauthorized := int64(0)
+	for _, tc := range cases {
+		if tc.status == http.StatusUnauthorized {
+			unauthorized++
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			r := f.post(t, tc.auth, cmpOr(tc.contentType, "application/x-ndjson"), line)
 			require.Equal(t, tc.status, r.status, "body %s", r.body)
@@ -170,6 +183,29 @@ func TestAuthFailures(t *testing.T) {
 			require.NotEmpty(t, body.Error)
 		})
 	}
+	t.Run("two Authorization headers", func(t *testing.T) {
+		// A second header could smuggle a token past a proxy that checks only the first.
+		req, err := http.NewRequest(http.MethodPost, f.url, bytes.NewReader(line))
+		require.NoError(t, err)
+		req.Header.Add("Authorization", "Bearer "+reporter)
+		req.Header.Add("Authorization", "Bearer "+f.tokens["admin"])
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		var body struct{ Error, Code string }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		require.Equal(t, "malformed_token", body.Code)
+	})
+	unauthorized++
+	t.Run("token in the query string", func(t *testing.T) {
+		// Tokens travel only in the header: a URL ends up in logs and browser history.
+		resp, err := http.Post(f.url+"?access_token="+reporter, "application/x-ndjson", bytes.NewReader(line))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	})
+	unauthorized++
 	t.Run("GET", func(t *testing.T) {
 		resp, err := http.Get(f.url)
 		require.NoError(t, err)
@@ -178,9 +214,20 @@ func TestAuthFailures(t *testing.T) {
 		require.Equal(t, "POST", resp.Header.Get("Allow"))
 	})
 	require.Empty(t, f.records(t), "no refused request reaches Kafka")
-	require.Equal(t, int64(6), f.stats.Unauthorized.Load())
+	require.Equal(t, unauthorized, f.stats.Unauthorized.Load())
 	require.Equal(t, int64(1), f.stats.Forbidden.Load())
 	require.Zero(t, f.stats.Requests.Load())
+	t.Logf(`RELIABILITY {"section":"security","target":"gateway_auth","refused_401":%d,"refused_403":%d,"reached_kafka":0}`,
+		f.stats.Unauthorized.Load(), f.stats.Forbidden.Load())
+}
+
+// offByOne returns the token with its last character changed.
+func offByOne(tok string) string {
+	last := byte('A')
+	if tok[len(tok)-1] == last {
+		last = 'B'
+	}
+	return tok[:len(tok)-1] + string(last)
 }
 
 func cmpOr(a, b string) string {

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
@@ -33,7 +36,9 @@ type SQLConfig struct {
 // Read-only is enforced three ways: the session is the warehouse's locked one (no files outside
 // the warehouse, no ATTACH, no settings changes); the request must be a single SELECT (DuckDB's
 // own parser decides, through json_serialize_sql, which serializes SELECT statements only), so
-// COPY and every write are refused before they run; and rows and time are bounded.
+// COPY and every write are refused before they run, and warehouse.CheckReadOnly refuses the
+// table functions a SELECT may call that change the session or write files; and rows and time
+// are bounded.
 func SQLHandler(cfg SQLConfig) http.Handler {
 	if cfg.MaxRows <= 0 {
 		cfg.MaxRows = 10_000
@@ -71,27 +76,41 @@ func SQLHandler(cfg SQLConfig) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.Timeout)
 		defer cancel()
+		// The time limit covers opening the session and checking the query as well as running
+		// it: a step that fails once the deadline has passed failed for lack of time, which
+		// is neither a bad query (400) nor a broken warehouse (503).
+		timedOut := func() bool {
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return false
+			}
+			jsonError(w, http.StatusGatewayTimeout, fmt.Sprintf("the query ran over %s and was stopped", cfg.Timeout))
+			return true
+		}
 		db, _, err := cfg.Warehouse.OpenDuckDB(ctx)
 		if err != nil {
-			jsonError(w, http.StatusServiceUnavailable, "the warehouse cannot be opened")
+			if !timedOut() {
+				jsonError(w, http.StatusServiceUnavailable, "the warehouse cannot be opened")
+			}
 			return
 		}
 		defer db.Close()
 		if err := onlySelect(ctx, db, req.Query); err != nil {
-			jsonError(w, http.StatusBadRequest, err.Error())
+			if !timedOut() {
+				jsonError(w, http.StatusBadRequest, err.Error())
+			}
 			return
 		}
 		if err := warehouse.CheckReadOnly(ctx, db, req.Query); err != nil {
-			jsonError(w, http.StatusBadRequest, err.Error())
+			if !timedOut() {
+				jsonError(w, http.StatusBadRequest, err.Error())
+			}
 			return
 		}
 		cols, rows, truncated, err := query(ctx, db, req.Query, cfg.MaxRows)
 		if err != nil {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				jsonError(w, http.StatusGatewayTimeout, fmt.Sprintf("the query ran over %s and was stopped", cfg.Timeout))
-				return
+			if !timedOut() {
+				jsonError(w, http.StatusBadRequest, err.Error())
 			}
-			jsonError(w, http.StatusBadRequest, err.Error())
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"columns": cols, "rows": rows, "truncated": truncated, "max_rows": cfg.MaxRows})
@@ -147,14 +166,60 @@ func query(ctx context.Context, db *sql.DB, q string, maxRows int) ([]string, []
 			return nil, nil, false, err
 		}
 		for i, v := range vals {
-			switch x := v.(type) {
-			case []byte:
-				vals[i] = string(x)
-			case time.Time:
-				vals[i] = x.UTC().Format(time.RFC3339Nano)
-			}
+			vals[i] = jsonValue(v)
 		}
 		out = append(out, vals)
 	}
 	return cols, out, false, rows.Err()
+}
+
+// jsonValue makes a value of a result row, and the values nested in it, fit for JSON. Bytes
+// become text and timestamps RFC 3339 in UTC. NaN and the infinities, which JSON cannot spell,
+// become the strings "NaN", "Infinity" and "-Infinity", wherever they are nested: left as they
+// are, they would make the encoder fail and the answer a 500.
+func jsonValue(v any) any {
+	switch x := v.(type) {
+	case []byte:
+		return string(x)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case float64:
+		return jsonFloat(x)
+	case float32:
+		return jsonFloat(float64(x))
+	case []any:
+		for i := range x {
+			x[i] = jsonValue(x[i])
+		}
+		return x
+	case map[string]any:
+		for k := range x {
+			x[k] = jsonValue(x[k])
+		}
+		return x
+	case duckdb.OrderedMap:
+		var m duckdb.OrderedMap
+		keys, values := x.Keys(), x.Values()
+		for i := range keys {
+			m.Set(jsonValue(keys[i]), jsonValue(values[i]))
+		}
+		return m
+	case duckdb.Union:
+		x.Value = jsonValue(x.Value)
+		return x
+	}
+	return v
+}
+
+// jsonFloat returns f, or its name when JSON has no number for it.
+func jsonFloat(f float64) any {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return f
 }

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -182,12 +183,20 @@ func (s *Server) unitName(code string) string {
 	return s.names[code]
 }
 
+// writeJSON answers with v as JSON. It encodes v before it writes the status, so that a value
+// JSON cannot hold is answered with a 500 that says so, never with a 2xx and a cut-off body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		_ = enc.Encode(map[string]string{"error": "the answer could not be encoded as JSON: " + err.Error()})
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_, _ = w.Write(buf.Bytes())
 }
 
 func jsonError(w http.ResponseWriter, status int, msg string) {
