@@ -1,5 +1,8 @@
 # ntm: the Thanh Hóa NTM data warehouse. `make demo` runs the main job, `make test` the tests.
 GO       ?= go
+# go1.26.10 fixes standard-library vulnerabilities that govulncheck finds in 1.26.8 (net/http,
+# crypto/tls, crypto/x509, ...); the go command fetches it from the module proxy once.
+export GOTOOLCHAIN ?= go1.26.10
 BIN      := bin/ntm
 DEMO_DIR ?= ntm-demo
 FUZZTIME ?= 10s

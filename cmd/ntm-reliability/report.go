@@ -82,7 +82,7 @@ func (r *report) markdown() string {
 		return strings.HasPrefix(k, "faults") && k != "faults_by_kind" || k == "network_faults"
 	}))
 	w("| storage faults injected | %d |\n", r.sum(is("storage_faults", "injected")))
-	w("| bad inputs tried (tables) | %d |\n", r.sum(is("inputs", "cases", "bad_inputs")))
+	w("| bad inputs tried (tables) | %d |\n", r.sumIn("bad_input", is("inputs_tried")))
 	w("| fuzz executions | %d over %d targets, %s each (%s) |\n", execs, len(r.Fuzz), r.FuzzTime, okText(fuzzOK))
 	w("| events lost | %d |\n| events stored twice | %d |\n", lost, dup)
 	if r.Vuln.Output != "" || r.Vuln.Passed {
