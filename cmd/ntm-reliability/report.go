@@ -77,13 +77,11 @@ func (r *report) markdown() string {
 	dup := r.sum(is("duplicated", "events_duplicated"))
 	w("## Summary\n\n| | |\n|---|---|\n")
 	w("| tests passed | %d of %d |\n", passed, total)
-	w("| SIGKILLs survived | %d |\n", r.sum(is("kills")))
-	w("| network faults injected | %d |\n", r.sum(func(k string) bool {
-		return strings.HasPrefix(k, "faults") && k != "faults_by_kind" || k == "network_faults"
-	}))
-	w("| storage faults injected | %d |\n", r.sum(is("storage_faults", "injected")))
-	w("| bad inputs tried (tables) | %d |\n", r.sumIn("bad_input", is("inputs_tried")))
-	w("| fuzz executions | %d over %d targets, %s each (%s) |\n", execs, len(r.Fuzz), r.FuzzTime, okText(fuzzOK))
+	w("| SIGKILLs of `ntm ingest` survived | %d |\n", r.sumIn("crashes", is("kills")))
+	w("| network faults injected (drops, stalls, resets) | %d |\n", r.sumIn("network", is("faults_total")))
+	w("| storage faults injected (ENOSPC, EIO, short writes, failed commits) | %d |\n", r.sumIn("storage", is("faults_total")))
+	w("| bad inputs tried (decoder and gateway tables) | %d |\n", r.sumIn("bad_input", is("inputs_tried")))
+	w("| fuzz executions | %d over %d targets, %s each or more (%s) |\n", execs, len(r.Fuzz), r.FuzzTime, okText(fuzzOK))
 	w("| events lost | %d |\n| events stored twice | %d |\n", lost, dup)
 	if r.Vuln.Output != "" || r.Vuln.Passed {
 		w("| govulncheck ./... | %s |\n", okText(r.Vuln.Passed))
@@ -133,9 +131,9 @@ func (r *report) markdown() string {
 		w("\n")
 	}
 
-	w("## Fuzzing\n\n| target | package | executions | result |\n|---|---|---:|---|\n")
+	w("## Fuzzing\n\n| target | package | time | executions | result |\n|---|---|---|---:|---|\n")
 	for _, f := range r.Fuzz {
-		w("| `%s` | `%s` | %d | %s |\n", f.Name, f.Pkg, f.Execs, okText(f.Passed))
+		w("| `%s` | `%s` | %s | %d | %s |\n", f.Name, f.Pkg, r.FuzzTime*time.Duration(max(1, f.Scale)), f.Execs, okText(f.Passed))
 	}
 	w("\n## govulncheck\n\n```\n%s\n```\n", r.Vuln.Output)
 	return b.String()
