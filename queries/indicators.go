@@ -57,8 +57,11 @@ func Indicators(ctx context.Context, db *sql.DB, p Period, knownAt *time.Time) (
 	if knownAt != nil {
 		at = knownAt.UTC()
 	}
-	rows, err := db.QueryContext(ctx, `SELECT indicator_id, scope_level, scope_code, numerator, denominator,
-		CAST(target AS VARCHAR) FROM indicators(?, CAST(? AS TIMESTAMPTZ))`, p.Label, at)
+	// The bounds go in as literals rather than parameters, so that DuckDB pushes them into the
+	// scans of the event log (a parameter is not a constant when the query is planned).
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT indicator_id, scope_level, scope_code, numerator, denominator,
+		CAST(target AS VARCHAR) FROM period_indicators(?, DATE '%s', DATE '%s', CAST(? AS TIMESTAMPTZ))`,
+		p.Start.Format(time.DateOnly), p.End.Format(time.DateOnly)), p.Label, at)
 	if err != nil {
 		return nil, fmt.Errorf("indicators %s: %w", p.Label, err)
 	}

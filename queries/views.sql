@@ -6,25 +6,38 @@
 -- Dates in this domain are local (Asia/Ho_Chi_Minh, UTC+07:00): business_date and every payload
 -- DATE are already local calendar days, and no query here converts a TIMESTAMPTZ to a date.
 
--- known_events: the events of one type (NULL for all) known at known_at.
+-- known_events: the events of one type (NULL for all) known at known_at. A type is read from its
+-- own files only, through its macro events_by_type.<type with _ for .>() (one per type of the
+-- contract or of the stored files), so typ must be such a type.
 CREATE OR REPLACE MACRO known_events(typ, known_at) AS TABLE
-SELECT * FROM events_log_data
+SELECT * FROM query(CASE WHEN typ IS NULL THEN 'FROM events_log_data'
+                         ELSE 'FROM events_by_type."' || replace(typ, '.', '_') || '"()' END)
 WHERE (typ IS NULL OR event_type = typ)
   AND (known_at IS NULL OR committed_at <= known_at);
 
--- effective: the effective events of one type, as DOMAIN.md defines them. Duplicates are already
--- stored once. Events linked by `corrects` (to an event of the same type that has arrived) form
--- one fact, rooted at the member that corrects nothing known; the member with the greatest
--- recorded_at (then event_id) stands for the fact. A correction whose target never arrived, or
--- whose target is of another type, is a plain event. Retracting any member retracts the fact.
--- (Written without recursion or materialized CTEs: DuckDB runs this form several times faster
--- inside a table macro.)
-CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
+-- event_facts: the events whose standing a correction chain or a retraction decides, as DOMAIN.md
+-- defines it, among the events of one type (NULL for all) known at known_at; every other known
+-- event is a fact by itself and stands. Events linked by `corrects` (to an event of the same type
+-- that has arrived) form one fact, rooted at the member that corrects nothing known; the member
+-- with the greatest recorded_at (then event_id) stands for the fact, the others are superseded. A
+-- correction whose target never arrived, or whose target is of another type, is a plain event.
+-- Retracting any member retracts the fact. One row per chain member (fact_id its root) and per
+-- retracted event outside chains (fact_id itself; it may be of any type, or unknown).
+--
+-- Corrections and retractions are few: the chains are built from the corrections (the events
+-- with corrects) and the targets they find by probing every known event_id, and the result is
+-- small enough that effective() and the indicators join every event of a type against it.
+CREATE OR REPLACE MACRO event_facts(typ, known_at) AS TABLE
 WITH
-keys AS (SELECT event_id, event_type, corrects, recorded_at FROM known_events(typ, known_at)),
+corrections AS (
+    SELECT event_id, event_type, corrects, recorded_at FROM known_events(typ, known_at)
+    WHERE corrects IS NOT NULL
+),
 links AS (
-    SELECT c.event_id AS child, t.event_id AS parent
-    FROM keys c JOIN keys t ON c.corrects = t.event_id AND c.event_type = t.event_type
+    SELECT c.event_id AS child, t.event_id AS parent, c.recorded_at AS child_recorded_at, t.recorded_at AS parent_recorded_at
+    FROM corrections c
+    JOIN (SELECT event_id, event_type, recorded_at FROM known_events(typ, known_at)) t
+      ON c.corrects = t.event_id AND c.event_type = t.event_type
     WHERE c.event_id <> t.event_id
 ),
 -- Each correction's root, up to ten links up (chains are a few links long; the quality
@@ -42,69 +55,39 @@ up AS (
     LEFT JOIN links l9 ON l9.child = l8.parent
     LEFT JOIN links l10 ON l10.child = l9.parent
 ),
--- Members of chains (facts of more than one event); every other event is a fact by itself.
+linked AS (
+    SELECT child AS event_id, child_recorded_at AS recorded_at FROM links
+    UNION SELECT parent, parent_recorded_at FROM links
+),
+-- Members of chains (facts of more than one event).
 members AS (
     SELECT m.event_id, m.fact_id, k.recorded_at
     FROM (SELECT event_id, fact_id FROM up UNION SELECT DISTINCT fact_id, fact_id FROM up) m
-    JOIN keys k ON k.event_id = m.event_id
+    JOIN linked k ON k.event_id = m.event_id
 ),
 ret AS (SELECT DISTINCT retracted_event_id AS event_id FROM known_events('event.retracted', known_at)),
-dead_facts AS (SELECT DISTINCT m.fact_id FROM members m SEMI JOIN ret r ON r.event_id = m.event_id),
-chain_standing AS (
-    SELECT event_id, fact_id FROM members
-    WHERE fact_id NOT IN (SELECT fact_id FROM dead_facts)
-    QUALIFY row_number() OVER (PARTITION BY fact_id ORDER BY recorded_at DESC, event_id DESC) = 1
-),
-single AS (
-    SELECT k.event_id, k.event_id AS fact_id FROM keys k
-    ANTI JOIN members m ON m.event_id = k.event_id
-    ANTI JOIN ret r ON r.event_id = k.event_id
-),
-standing AS (SELECT * FROM single UNION ALL SELECT * FROM chain_standing)
-SELECT e.*, s.fact_id FROM known_events(typ, known_at) e JOIN standing s ON s.event_id = e.event_id;
+dead_facts AS (SELECT DISTINCT m.fact_id FROM members m SEMI JOIN ret r ON r.event_id = m.event_id)
+SELECT event_id, fact_id,
+       row_number() OVER (PARTITION BY fact_id ORDER BY recorded_at DESC, event_id DESC) > 1 AS superseded,
+       fact_id IN (SELECT fact_id FROM dead_facts) AS retracted
+FROM members
+UNION ALL
+SELECT r.event_id, r.event_id, false, true FROM ret r ANTI JOIN members m ON m.event_id = r.event_id;
+
+-- effective: the effective events of one type, as DOMAIN.md defines them (see event_facts), with
+-- the fact each stands for. Duplicates are already stored once.
+CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
+SELECT e.*, coalesce(f.fact_id, e.event_id) AS fact_id
+FROM known_events(typ, known_at) e
+LEFT JOIN event_facts(typ, known_at) f ON f.event_id = e.event_id
+WHERE f.event_id IS NULL OR NOT (f.superseded OR f.retracted);
 
 -- event_status: for every known event, whether a later member of its correction chain stands
 -- instead of it (superseded) and whether its fact was retracted.
 CREATE OR REPLACE MACRO event_status(known_at) AS TABLE
-WITH
-keys AS (SELECT event_id, event_type, corrects, recorded_at FROM known_events(NULL, known_at)),
-links AS (
-    SELECT c.event_id AS child, t.event_id AS parent
-    FROM keys c JOIN keys t ON c.corrects = t.event_id AND c.event_type = t.event_type
-    WHERE c.event_id <> t.event_id
-),
--- Each correction's root, up to ten links up (chains are a few links long; the quality
--- report's corrections section is where a longer one would show).
-up AS (
-    SELECT l1.child AS event_id, coalesce(l10.parent, l9.parent, l8.parent, l7.parent, l6.parent, l5.parent, l4.parent, l3.parent, l2.parent, l1.parent) AS fact_id
-    FROM links l1
-    LEFT JOIN links l2 ON l2.child = l1.parent
-    LEFT JOIN links l3 ON l3.child = l2.parent
-    LEFT JOIN links l4 ON l4.child = l3.parent
-    LEFT JOIN links l5 ON l5.child = l4.parent
-    LEFT JOIN links l6 ON l6.child = l5.parent
-    LEFT JOIN links l7 ON l7.child = l6.parent
-    LEFT JOIN links l8 ON l8.child = l7.parent
-    LEFT JOIN links l9 ON l9.child = l8.parent
-    LEFT JOIN links l10 ON l10.child = l9.parent
-),
--- Members of chains (facts of more than one event); every other event is a fact by itself.
-members AS (
-    SELECT m.event_id, m.fact_id, k.recorded_at
-    FROM (SELECT event_id, fact_id FROM up UNION SELECT DISTINCT fact_id, fact_id FROM up) m
-    JOIN keys k ON k.event_id = m.event_id
-),
-ret AS (SELECT DISTINCT retracted_event_id AS event_id FROM known_events('event.retracted', known_at)),
-dead_facts AS (SELECT DISTINCT m.fact_id FROM members m SEMI JOIN ret r ON r.event_id = m.event_id),
-ranked AS (
-    SELECT event_id, fact_id,
-           row_number() OVER (PARTITION BY fact_id ORDER BY recorded_at DESC, event_id DESC) AS rank
-    FROM members
-)
-SELECT k.event_id,
-       coalesce(m.rank > 1, false) AS superseded,
-       (k.event_id IN (SELECT event_id FROM ret) OR coalesce(m.fact_id IN (SELECT fact_id FROM dead_facts), false)) AS retracted
-FROM keys k LEFT JOIN ranked m ON m.event_id = k.event_id;
+SELECT k.event_id, coalesce(f.superseded, false) AS superseded, coalesce(f.retracted, false) AS retracted
+FROM (SELECT event_id FROM known_events(NULL, known_at)) k
+LEFT JOIN event_facts(NULL, known_at) f ON f.event_id = k.event_id;
 
 -- unit_changes: every change of a unit code, in effect from its date: registrations and the
 -- units a merge creates make the code active; a merge ends the codes it absorbs (the day
