@@ -176,41 +176,11 @@ type liveFile struct {
 
 // liveFiles lists the data files of the table's current snapshot with their Iceberg entries.
 func liveFiles(ctx context.Context, t *table.Table) ([]liveFile, error) {
-	snap := t.CurrentSnapshot()
-	if snap == nil {
-		return nil, nil
-	}
-	files, err := Files(ctx, t, 0)
-	if err != nil {
-		return nil, err
-	}
-	byPath := make(map[string]DataFile, len(files))
-	for _, f := range files {
-		byPath[f.Path] = f
-	}
-	fsys, err := t.FS(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("warehouse: %w", err)
-	}
-	manifests, err := snap.Manifests(fsys)
-	if err != nil {
-		return nil, fmt.Errorf("warehouse: manifests of %s: %w", t.Identifier(), err)
-	}
 	var out []liveFile
-	for _, m := range manifests {
-		if m.ManifestContent() != iceberg.ManifestContentData {
-			continue
-		}
-		entries, err := m.FetchEntries(fsys, true)
-		if err != nil {
-			return nil, fmt.Errorf("warehouse: manifest %s: %w", m.FilePath(), err)
-		}
-		for _, e := range entries {
-			p := LocalPath(e.DataFile().FilePath())
-			out = append(out, liveFile{DataFile: byPath[p], df: e.DataFile(), seq: e.SequenceNum()})
-		}
-	}
-	return out, nil
+	err := eachFile(ctx, t, 0, func(f DataFile, e iceberg.ManifestEntry) {
+		out = append(out, liveFile{DataFile: f, df: e.DataFile(), seq: e.SequenceNum()})
+	})
+	return out, err
 }
 
 // mergeGroup is one merged file to be: its sources, in commit order.

@@ -174,53 +174,65 @@ type DataFile struct {
 // that added it and that snapshot's commit time, which is when the warehouse came to know its
 // rows.
 func Files(ctx context.Context, t *table.Table, snapshotID int64) ([]DataFile, error) {
+	var out []DataFile
+	err := eachFile(ctx, t, snapshotID, func(f DataFile, _ iceberg.ManifestEntry) { out = append(out, f) })
+	return out, err
+}
+
+// eachFile calls fn with each data file of the table's current snapshot (or of snapshotID when
+// it is not zero) and its manifest entry, reading the snapshot's manifests once.
+func eachFile(ctx context.Context, t *table.Table, snapshotID int64, fn func(DataFile, iceberg.ManifestEntry)) error {
 	snap := t.CurrentSnapshot()
 	if snapshotID != 0 {
 		snap = t.Metadata().SnapshotByID(snapshotID)
 	}
 	if snap == nil {
-		return nil, nil
+		return nil
 	}
 	fsys, err := t.FS(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("warehouse: %w", err)
+		return fmt.Errorf("warehouse: %w", err)
 	}
 	manifests, err := snap.Manifests(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("warehouse: manifests of %s: %w", t.Identifier(), err)
+		return fmt.Errorf("warehouse: manifests of %s: %w", t.Identifier(), err)
 	}
-	var out []DataFile
 	for _, m := range manifests {
 		if m.ManifestContent() != iceberg.ManifestContentData {
 			continue
 		}
 		entries, err := m.FetchEntries(fsys, true)
 		if err != nil {
-			return nil, fmt.Errorf("warehouse: manifest %s: %w", m.FilePath(), err)
+			return fmt.Errorf("warehouse: manifest %s: %w", m.FilePath(), err)
 		}
 		for _, e := range entries {
-			df := e.DataFile()
-			f := DataFile{Path: LocalPath(df.FilePath()), Size: df.FileSizeBytes(), Records: df.Count(),
-				Snapshot: e.SnapshotID()}
-			if s := t.Metadata().SnapshotByID(e.SnapshotID()); s != nil {
-				f.CommittedAt = time.UnixMilli(s.TimestampMs).UTC()
-				if s.Summary != nil {
-					if v, ok := s.Summary.Properties[committedAtPrefix+filepath.Base(f.Path)]; ok {
-						if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
-							f.CommittedAt, f.Rewritten = time.UnixMilli(ms).UTC(), true
-						}
-					}
-				}
-			}
-			if v, ok := df.Partition()[1000]; ok {
-				if s, ok := v.(string); ok {
-					f.Partition = s
-				}
-			}
-			out = append(out, f)
+			fn(dataFileOf(t, e), e)
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// dataFileOf describes a manifest entry's data file with the commit that stored its rows.
+func dataFileOf(t *table.Table, e iceberg.ManifestEntry) DataFile {
+	df := e.DataFile()
+	f := DataFile{Path: LocalPath(df.FilePath()), Size: df.FileSizeBytes(), Records: df.Count(),
+		Snapshot: e.SnapshotID()}
+	if s := t.Metadata().SnapshotByID(e.SnapshotID()); s != nil {
+		f.CommittedAt = time.UnixMilli(s.TimestampMs).UTC()
+		if s.Summary != nil {
+			if v, ok := s.Summary.Properties[committedAtPrefix+filepath.Base(f.Path)]; ok {
+				if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+					f.CommittedAt, f.Rewritten = time.UnixMilli(ms).UTC(), true
+				}
+			}
+		}
+	}
+	if v, ok := df.Partition()[1000]; ok {
+		if s, ok := v.(string); ok {
+			f.Partition = s
+		}
+	}
+	return f
 }
 
 // listDataFiles walks the table's data folder.
