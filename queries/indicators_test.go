@@ -18,6 +18,7 @@ import (
 	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -123,7 +124,7 @@ func (f *fixture) ingest(t *testing.T, names ...string) {
 // db opens a DuckDB session on the warehouse's current snapshot.
 func (f *fixture) db(t *testing.T) *sql.DB {
 	t.Helper()
-	db, _, err := f.wh.OpenDuckDB(context.Background())
+	db, _, err := session.Open(context.Background(), f.wh)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	return db

@@ -54,7 +54,7 @@ var ErrCompactConflict = errors.New("compaction conflict: files to be replaced h
 
 // MergeFunc writes the rows of the source files, in the order given, into a new Parquet file
 // at out with the table's field IDs, adds meta to the file's key-value metadata, fsyncs the
-// file and returns its size. ntm uses etl/batch.Merge.
+// file and returns its size. ntm uses warehouse/batch.Merge.
 type MergeFunc func(ctx context.Context, out string, sources []string, meta map[string]string) (int64, error)
 
 // CompactOptions configure Compact.
@@ -72,6 +72,9 @@ type CompactOptions struct {
 	Retain time.Duration
 	// Merge writes a merged file. Required.
 	Merge MergeFunc
+	// OnCommit, when set, runs after a compaction committed and before replaced files are
+	// deleted: ntm rewrites the DuckDB database file there, which names data files.
+	OnCommit func(ctx context.Context) error
 
 	// beforeCommit, when set, runs before each catalog commit: tests commit there as another
 	// writer would.
@@ -151,10 +154,11 @@ func (w *Warehouse) Compact(ctx context.Context, o CompactOptions) ([]TableCompa
 		}
 		committed = committed || tc.Snapshot != 0
 	}
-	if committed {
-		// The database file for outside clients names data files: make it name the new ones.
-		if _, err := w.WriteDBFile(ctx); err != nil {
-			return out, fmt.Errorf("compaction committed, but the database file still names the old files: %w", err)
+	if committed && o.OnCommit != nil {
+		// Whatever names data files outside the tables (the database file for outside
+		// clients) must name the new ones before the replaced files can go.
+		if err := o.OnCommit(ctx); err != nil {
+			return out, fmt.Errorf("compaction committed, but its commit hook failed: %w", err)
 		}
 	}
 	for i := range out {

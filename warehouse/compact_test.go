@@ -22,11 +22,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/thanhhoa-ntm/ntm/etl/batch"
 	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/events/generate"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
+	"github.com/thanhhoa-ntm/ntm/warehouse/batch"
 )
 
 // smallFlushes ingests what the broker holds with tiny flushes, as a day of trickling reports
@@ -71,7 +72,7 @@ func readState(t *testing.T, wh *warehouse.Warehouse) state {
 // tryReadState is readState for goroutines other than the test's.
 func tryReadState(wh *warehouse.Warehouse) (state, error) {
 	var s state
-	db, snap, err := wh.OpenDuckDB(context.Background())
+	db, snap, err := session.Open(context.Background(), wh)
 	if err != nil {
 		return s, err
 	}
@@ -212,7 +213,10 @@ func TestCompactKeepsRowsOffsetsAndTimes(t *testing.T) {
 			seen = append(seen, s)
 		}
 	}()
-	res, err := wh.Compact(ctx, warehouse.CompactOptions{Merge: merge(t)})
+	res, err := wh.Compact(ctx, warehouse.CompactOptions{Merge: merge(t), OnCommit: func(ctx context.Context) error {
+		_, err := session.WriteDBFile(ctx, wh)
+		return err
+	}})
 	close(stop)
 	wg.Wait()
 	require.NoError(t, err)

@@ -123,6 +123,9 @@ func (w *Warehouse) create(ctx context.Context) error {
 	return nil
 }
 
+// TableDoc is the description of a table, in English with the Vietnamese term.
+func TableDoc(name string) string { return tableDoc[name] }
+
 var tableDoc = map[string]string{
 	EventsLog:   "Every accepted event once, as received, with its Kafka origin (nhật ký sự kiện)",
 	DeadLetters: "Every rejected input with its reason, bytes and origin (sự kiện bị từ chối)",
@@ -141,6 +144,11 @@ func (w *Warehouse) Load(ctx context.Context, name string) (*table.Table, error)
 func (w *Warehouse) DataDir(name string) string {
 	return filepath.Join(w.dir, "iceberg", Namespace, name, "data")
 }
+
+// DBFile is the DuckDB database file of the warehouse: the views of the SQL surface over the
+// committed snapshot, for any DuckDB client (CLI, Python, DBeaver) to open read-only. Package
+// queries/session writes it.
+func (w *Warehouse) DBFile() string { return filepath.Join(w.dir, "ntm.duckdb") }
 
 // SchemaFile is an empty Parquet file with every column of the table, which readers put first
 // in their file lists so that every column exists even when no data file has it. The ingest

@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -168,7 +169,7 @@ func bareScan(ctx context.Context, args []string) (int64, error) {
 		return 0, err
 	}
 	defer wh.Close()
-	db, snap, err := wh.OpenDuckDB(ctx)
+	db, snap, err := session.Open(ctx, wh)
 	if err != nil {
 		return 0, err
 	}

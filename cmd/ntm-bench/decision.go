@@ -4,7 +4,7 @@ package main
 // measurement. It rests on a longer study than one make bench round (10 interleaved rounds of
 // every writer in fresh processes, CPU time per row compared, because the machine was shared),
 // and is revised when the figures above contradict it.
-const writerDecision = `**Decision: keep arrow-go ` + "`pqarrow`" + ` as tuned in ` + "`etl/batch`" + `** (dictionaries only on
+const writerDecision = `**Decision: keep arrow-go ` + "`pqarrow`" + ` as tuned in ` + "`warehouse/batch`" + `** (dictionaries only on
 low-cardinality columns, 256Ki-row row groups, zstd, statistics on). In the 10-round study over the
 small stream's 190,539 rows in 28 typed tables (73.1 MB of NDJSON), per CPU-second: pqarrow tuned
 458k rows, 0.136× the NDJSON; pqarrow with arrow-go's default dictionaries 305k (1.50× the CPU,

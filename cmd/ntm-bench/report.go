@@ -189,7 +189,7 @@ func (r *report) markdown() string {
 	}
 
 	if r.Writers != "" {
-		w("## 6. The Parquet writer\n\n`go test -tags duckdb_arrow -run '^$' -bench Writer -benchtime 3x ./etl/batch/writerbench/`, in this run:\n\n```\n%s```\n\n", benchLines(r.Writers))
+		w("## 6. The Parquet writer\n\n`go test -tags duckdb_arrow -run '^$' -bench Writer -benchtime 3x ./warehouse/batch/writerbench/`, in this run:\n\n```\n%s```\n\n", benchLines(r.Writers))
 		w("%s\n", writerDecision)
 	}
 

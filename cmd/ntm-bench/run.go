@@ -324,11 +324,11 @@ func (b *bench) large(ctx context.Context) error {
 	return nil
 }
 
-// writers runs the Parquet writer benchmarks of etl/batch/writerbench and keeps their output.
+// writers runs the Parquet writer benchmarks of warehouse/batch/writerbench and keeps their output.
 func (b *bench) writers(ctx context.Context) error {
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, "go", "test", "-tags", "duckdb_arrow", "-count", "1", "-run", "^$",
-		"-bench", "Writer", "-benchtime", "3x", "./etl/batch/writerbench/")
+		"-bench", "Writer", "-benchtime", "3x", "./warehouse/batch/writerbench/")
 	cmd.Stdout = &out
 	cmd.Stderr = b.blog
 	if err := cmd.Run(); err != nil {

@@ -31,8 +31,8 @@ var suite = []testSet{
 	{"network", "./etl/ingest/", "TestIngestSurvivesNetworkFaults"},
 	{"storage", "./etl/ingest/", "TestIngestStopsOnStorageFaults"},
 	{"readers", "./etl/ingest/", "TestReadersSeeOnlyCommittedStates"},
-	{"bad_input", "./events/ ./etl/gateway/", "TestBadInputStream|TestBadInputLines"},
-	{"security", "./etl/gateway/... ./cmd/ntm/internal/web/ ./warehouse/ ./queries/opendata/",
+	{"bad_input", "./events/ ./web/gateway/", "TestBadInputStream|TestBadInputLines"},
+	{"security", "./web/... ./auth/ ./queries/session/ ./queries/opendata/",
 		"TestAuthFailures|TestReporterScopePerLine|TestAppend|TestAuthenticate|TestSQLEndpointRefuses|TestSQLEndpointTimeout|" +
 			"TestSQLEndpointTokens|TestSQLEndpointOddValues|TestSecurityHeaders|TestCheckReadOnly|TestLockedSession|" +
 			"TestTableFunctionsReviewed|TestPublishSuppressesSmallCountsAndPersons"},
@@ -41,9 +41,9 @@ var suite = []testSet{
 // fuzzTargets are run for --fuzztime each.
 var fuzzTargets = []fuzzTarget{
 	{"./events/", "FuzzDecode", 1},
-	{"./etl/gateway/", "FuzzGateway", 1},
+	{"./web/gateway/", "FuzzGateway", 1},
 	// Each input opens a DuckDB session: replaying the seeds alone takes about 30 s.
-	{"./cmd/ntm/internal/web/", "FuzzSQLParams", 4},
+	{"./web/", "FuzzSQLParams", 4},
 	{"./etl/kafkaio/", "FuzzUnitCodeKey", 1},
 }
 

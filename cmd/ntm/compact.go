@@ -10,8 +10,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/thanhhoa-ntm/ntm/etl/batch"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
+	"github.com/thanhhoa-ntm/ntm/warehouse/batch"
 )
 
 func compactCommand() command {
@@ -56,7 +56,7 @@ func compactCommand() command {
 				}
 				defer wh.Close()
 				res, err := wh.Compact(ctx, warehouse.CompactOptions{
-					Tables: tables, TargetSize: size, MinFiles: *minFiles, Retain: *retain,
+					Tables: tables, TargetSize: size, MinFiles: *minFiles, Retain: *retain, OnCommit: refreshDBFile(wh),
 					Merge: func(ctx context.Context, out string, sources []string, meta map[string]string) (int64, error) {
 						return batch.Merge(ctx, memory.DefaultAllocator, out, sources, meta)
 					},

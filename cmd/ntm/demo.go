@@ -17,6 +17,7 @@ import (
 	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/queries/opendata"
 	"github.com/thanhhoa-ntm/ntm/queries/report"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -126,7 +127,7 @@ func runDemo(ctx context.Context, e env, o demoOptions) error {
 	defer wh.Close()
 	bar = newProgress(e.stderr, "ingest", pst.Acked)
 	ist, err := ingest.Run(ctx, ingest.Config{Brokers: []string{broker.Addr()}, Topics: []string{kafkaio.DefaultTopic},
-		Group: "ntm-demo", Warehouse: wh, UntilCaughtUp: true, Log: quietLogger(e),
+		Group: "ntm-demo", Warehouse: wh, UntilCaughtUp: true, Log: quietLogger(e), OnCommit: refreshDBFile(wh),
 		Progress: func(records, _ int64) { bar.set(records) }})
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
@@ -135,7 +136,7 @@ func runDemo(ctx context.Context, e env, o demoOptions) error {
 
 	step(5, "Tính các chỉ tiêu", "computing the indicators")
 	t0 = time.Now()
-	db, snap, err := wh.OpenDuckDB(ctx)
+	db, snap, err := session.Open(ctx, wh)
 	if err != nil {
 		return err
 	}
@@ -161,7 +162,7 @@ func runDemo(ctx context.Context, e env, o demoOptions) error {
 	step(6, "Xuất bản dữ liệu mở", "publishing the open datasets")
 	t0 = time.Now()
 	odDir := filepath.Join(dir, "opendata")
-	pdb, _, err := wh.OpenDuckDBWith(ctx, warehouse.DuckOptions{AllowDirs: []string{odDir}, Unlocked: true})
+	pdb, _, err := session.OpenWith(ctx, wh, session.Options{AllowDirs: []string{odDir}, Unlocked: true})
 	if err != nil {
 		return err
 	}

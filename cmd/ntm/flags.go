@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -48,7 +49,7 @@ func openSession(ctx context.Context, dir string) (db *sql.DB, close func(), err
 	if err != nil {
 		return nil, nil, err
 	}
-	db, _, err = wh.OpenDuckDB(ctx)
+	db, _, err = session.Open(ctx, wh)
 	if err != nil {
 		wh.Close()
 		return nil, nil, err

@@ -64,7 +64,7 @@ func ingestCommand() command {
 				st, err := ingest.Run(ctx, ingest.Config{
 					Brokers: splitList(*brokers), Topics: splitList(*topic), Group: *group, Warehouse: wh,
 					UntilCaughtUp: *until, FlushBytes: int64(*flushMB) << 20, FlushInterval: *flushEvery, Log: e.log,
-					Crashpoint: e.crashpoint, ClientOpts: groupOpts(*instance, *session),
+					Crashpoint: e.crashpoint, ClientOpts: groupOpts(*instance, *session), OnCommit: refreshDBFile(wh),
 				})
 				if err != nil {
 					return err

@@ -22,6 +22,7 @@ import (
 
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/events/generate"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -148,7 +149,7 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 	require.Equal(t, wantDl, gotDl)
 	// Equal counts per type could hide a loss and a duplicate of the same type: count the
 	// copies of each event and of each rejected record too.
-	db, _, err := wh.OpenDuckDB(ctx)
+	db, _, err := session.Open(ctx, wh)
 	require.NoError(t, err)
 	defer db.Close()
 	var rows, ids, dlRows, dlRecords int64

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/thanhhoa-ntm/ntm/queries/opendata"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -40,7 +41,7 @@ func publishCommand() command {
 					return err
 				}
 				defer wh.Close()
-				db, snap, err := wh.OpenDuckDBWith(ctx, warehouse.DuckOptions{AllowDirs: []string{outAbs}, Unlocked: true})
+				db, snap, err := session.OpenWith(ctx, wh, session.Options{AllowDirs: []string{outAbs}, Unlocked: true})
 				if err != nil {
 					return err
 				}

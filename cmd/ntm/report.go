@@ -9,6 +9,7 @@ import (
 
 	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/queries/report"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -53,7 +54,7 @@ func reportCommand() command {
 					return err
 				}
 				defer wh.Close()
-				db, snap, err := wh.OpenDuckDB(ctx)
+				db, snap, err := session.Open(ctx, wh)
 				if err != nil {
 					return err
 				}

@@ -13,14 +13,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/thanhhoa-ntm/ntm/cmd/ntm/internal/web"
-	"github.com/thanhhoa-ntm/ntm/etl/gateway"
-	"github.com/thanhhoa-ntm/ntm/etl/gateway/tokens"
+	"github.com/thanhhoa-ntm/ntm/auth"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
+	"github.com/thanhhoa-ntm/ntm/web"
+	"github.com/thanhhoa-ntm/ntm/web/gateway"
 )
 
 // tokenRoles authenticates the SQL endpoint's callers with the token file.
-type tokenRoles struct{ store *tokens.Store }
+type tokenRoles struct{ store *auth.Store }
 
 func (t tokenRoles) Role(r *http.Request) (string, int, error) {
 	p, err := t.store.Authenticate(r, time.Now())
@@ -68,7 +68,7 @@ func serveCommand() command {
 				cfg := web.Config{Warehouse: wh, OpenData: beside(*openData, "opendata"),
 					Reports: beside(*reports, "reports"), Log: e.log, Registry: prometheus.NewRegistry()}
 				if *tokenFile != "" {
-					store, err := tokens.Load(*tokenFile)
+					store, err := auth.Load(*tokenFile)
 					if err != nil {
 						return fmt.Errorf("tokens: %w", err)
 					}

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/thanhhoa-ntm/ntm/etl/gateway/tokens"
+	"github.com/thanhhoa-ntm/ntm/auth"
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
@@ -31,10 +31,10 @@ func TestServeGatewayToWarehouse(t *testing.T) {
 	wh.Close()
 	addr := kit.StartBroker(t)
 	tokFile := filepath.Join(t.TempDir(), "tokens.json")
-	reporter, rh := tokens.NewToken()
-	analyst, ah := tokens.NewToken()
-	require.NoError(t, tokens.Append(tokFile, tokens.Entry{Name: "xa", SHA256: rh, Role: "reporter", Unit: "15814"}))
-	require.NoError(t, tokens.Append(tokFile, tokens.Entry{Name: "vp", SHA256: ah, Role: "analyst"}))
+	reporter, rh := auth.NewToken()
+	analyst, ah := auth.NewToken()
+	require.NoError(t, auth.Append(tokFile, auth.Entry{Name: "xa", SHA256: rh, Role: "reporter", Unit: "15814"}))
+	require.NoError(t, auth.Append(tokFile, auth.Entry{Name: "vp", SHA256: ah, Role: "analyst"}))
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -46,8 +46,8 @@ type lineSource func(open bool) (string, error)
 // stmtContext makes the context one statement runs under.
 type stmtContext func(context.Context) (context.Context, context.CancelFunc)
 
-// session is the state of one shell: the read-only DuckDB session and the output mode.
-type session struct {
+// shellState is the state of one shell: the read-only DuckDB session and the output mode.
+type shellState struct {
 	db             *sql.DB
 	mode           string // table, csv or json
 	stdout, stderr io.Writer
@@ -57,7 +57,7 @@ type session struct {
 // the shell goes on. On a terminal it edits lines with readline and keeps a history; otherwise
 // (a pipe, a file) it reads plain lines and prints no prompts.
 func shell(ctx context.Context, db *sql.DB, format string, e env) error {
-	s := &session{db: db, mode: format, stdout: e.stdout, stderr: e.stderr}
+	s := &shellState{db: db, mode: format, stdout: e.stdout, stderr: e.stderr}
 	if f, ok := e.stdin.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
 		fmt.Fprintln(e.stderr, "ntm sql: kết thúc câu lệnh bằng ';', .help để xem lệnh, thoát bằng Ctrl-D / end statements with ';', .help lists the commands, quit with Ctrl-D")
 		return s.interactive(ctx, &readline.Config{
@@ -77,7 +77,7 @@ func shell(ctx context.Context, db *sql.DB, format string, e env) error {
 // reads it as a key), and while a statement runs it cancels only that statement. The session
 // therefore does not end with the command's context, which main cancels on an interrupt;
 // SIGTERM still ends it.
-func (s *session) interactive(ctx context.Context, cfg *readline.Config) error {
+func (s *shellState) interactive(ctx context.Context, cfg *readline.Config) error {
 	ctx, stop := signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM)
 	defer stop()
 	cfg.Prompt = promptNew
@@ -138,7 +138,7 @@ func historyFile() string {
 
 // run reads lines from next until the end of the input or .quit, and runs each statement and
 // dot command under a context from stmt.
-func (s *session) run(ctx context.Context, next lineSource, stmt stmtContext) error {
+func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext) error {
 	var open strings.Builder // a statement not yet ended by ';'
 	for {
 		line, err := next(open.Len() > 0)
@@ -196,7 +196,7 @@ func (s *session) run(ctx context.Context, next lineSource, stmt stmtContext) er
 }
 
 // dot runs a dot command; quit says the shell should end.
-func (s *session) dot(ctx context.Context, line string) (quit bool, err error) {
+func (s *shellState) dot(ctx context.Context, line string) (quit bool, err error) {
 	args := strings.Fields(strings.TrimSuffix(line, ";"))
 	switch args[0] {
 	case ".quit", ".exit":
@@ -237,7 +237,7 @@ UNION ALL
 SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE NOT internal`
 
 // tables prints the name of each view and table, one a line, sorted.
-func (s *session) tables(ctx context.Context) error {
+func (s *shellState) tables(ctx context.Context) error {
 	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT name FROM ("+relations+") ORDER BY name")
 	if err != nil {
 		return fmt.Errorf(".tables: %w", err)
@@ -261,7 +261,7 @@ func (s *session) tables(ctx context.Context) error {
 }
 
 // views prints every view and table with its comment.
-func (s *session) views(ctx context.Context) error {
+func (s *shellState) views(ctx context.Context) error {
 	lines, err := s.query(ctx, "SELECT name, comment FROM ("+relations+") ORDER BY name")
 	if err != nil {
 		return fmt.Errorf(".schema: %w", err)
@@ -271,7 +271,7 @@ func (s *session) views(ctx context.Context) error {
 
 // columns prints the comment of the view or table name, then each of its columns with its type
 // and comment. Names match as DuckDB matches identifiers: regardless of case.
-func (s *session) columns(ctx context.Context, name string) error {
+func (s *shellState) columns(ctx context.Context, name string) error {
 	about, err := s.query(ctx, "SELECT name, comment FROM ("+relations+") WHERE lower(name) = lower(?)", name)
 	if err != nil {
 		return fmt.Errorf(".schema: %w", err)
@@ -292,7 +292,7 @@ WHERE NOT internal AND lower(table_name) = lower(?) ORDER BY column_index`, name
 }
 
 // query returns every row of a query whose columns are all text.
-func (s *session) query(ctx context.Context, query string, args ...any) ([][]string, error) {
+func (s *shellState) query(ctx context.Context, query string, args ...any) ([][]string, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -318,7 +318,7 @@ func (s *session) query(ctx context.Context, query string, args ...any) ([][]str
 }
 
 // aligned prints rows in aligned columns; the last column, a comment, is never cut.
-func (s *session) aligned(rows [][]string) error {
+func (s *shellState) aligned(rows [][]string) error {
 	tw := tabwriter.NewWriter(s.stdout, 0, 0, 2, ' ', 0)
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))

@@ -15,6 +15,7 @@ import (
 	"github.com/chzyer/readline"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
@@ -114,7 +115,7 @@ SELECT 'after quit' AS x;
 		wh, err := warehouse.Open(ctx, dir, false)
 		require.NoError(t, err)
 		defer wh.Close()
-		db, _, err := wh.OpenDuckDB(ctx)
+		db, _, err := session.Open(ctx, wh)
 		require.NoError(t, err)
 		defer db.Close()
 
@@ -127,7 +128,7 @@ SELECT 'after quit' AS x;
 		history := filepath.Join(t.TempDir(), "sql_history")
 		var out bytes.Buffer
 		var screen lockedBuffer
-		s := &session{db: db, mode: "table", stdout: &out, stderr: &screen}
+		s := &shellState{db: db, mode: "table", stdout: &out, stderr: &screen}
 		require.NoError(t, s.interactive(ctx, &readline.Config{
 			Stdin:              in,
 			Stdout:             &screen,

@@ -10,6 +10,7 @@ import (
 
 	"flag"
 	"fmt"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"io"
 	"math/big"
 	"strings"
@@ -41,7 +42,7 @@ func sqlCommand() command {
 					return err
 				}
 				defer wh.Close()
-				db, _, err := wh.OpenDuckDB(ctx)
+				db, _, err := session.Open(ctx, wh)
 				if err != nil {
 					return err
 				}
@@ -56,7 +57,7 @@ func sqlCommand() command {
 }
 
 func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer) error {
-	if err := warehouse.CheckReadOnly(ctx, db, query); err != nil {
+	if err := session.CheckReadOnly(ctx, db, query); err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
 	rows, err := db.QueryContext(ctx, query)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/thanhhoa-ntm/ntm/etl/gateway/tokens"
+	"github.com/thanhhoa-ntm/ntm/auth"
 )
 
 func tokenCommand() command {
@@ -32,7 +32,7 @@ func tokenCommand() command {
 					return usagef("--name is required: say whose token it is")
 				}
 				if *role == "" {
-					return usagef("--role is required: one of %s", strings.Join(tokens.Roles(), ", "))
+					return usagef("--role is required: one of %s", strings.Join(auth.Roles(), ", "))
 				}
 				if *expires != "" {
 					at, err := time.Parse(time.RFC3339, *expires)
@@ -43,12 +43,12 @@ func tokenCommand() command {
 						return usagef("--expires %s is already past; give a future time", *expires)
 					}
 				}
-				token, hash := tokens.NewToken()
-				entry := tokens.Entry{Name: *name, SHA256: hash, Role: *role, Unit: *unit, ExpiresAt: *expires}
+				token, hash := auth.NewToken()
+				entry := auth.Entry{Name: *name, SHA256: hash, Role: *role, Unit: *unit, ExpiresAt: *expires}
 				if err := entry.Validate(); err != nil {
 					return usagef("%v", err)
 				}
-				if err := tokens.Append(*path, entry); err != nil {
+				if err := auth.Append(*path, entry); err != nil {
 					return fmt.Errorf("add the token: %w", err)
 				}
 				who := *role

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/thanhhoa-ntm/ntm/etl/gateway/tokens"
+	"github.com/thanhhoa-ntm/ntm/auth"
 )
 
 func TestTokenCommand(t *testing.T) {
@@ -39,12 +39,12 @@ func TestTokenCommand(t *testing.T) {
 	require.NoError(t, err)
 	for _, tok := range []string{reporter, admin} {
 		require.NotContains(t, string(data), tok, "the file holds no token")
-		require.Contains(t, string(data), tokens.Hash(tok), "only its hash")
+		require.Contains(t, string(data), auth.Hash(tok), "only its hash")
 	}
 
-	store, err := tokens.Load(path)
+	store, err := auth.Load(path)
 	require.NoError(t, err)
-	for tok, want := range map[string]tokens.Principal{
+	for tok, want := range map[string]auth.Principal{
 		reporter: {Name: "xa-thieu-thanh", Role: "reporter", Unit: "15814"},
 		admin:    {Name: "so-tt", Role: "admin"},
 	} {

@@ -25,14 +25,15 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sys/unix"
 
-	"github.com/thanhhoa-ntm/ntm/etl/batch"
 	"github.com/thanhhoa-ntm/ntm/etl/dedupe"
 	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
+	"github.com/thanhhoa-ntm/ntm/warehouse/batch"
 )
 
 // Config configures an ingest run.
@@ -63,6 +64,14 @@ type Config struct {
 	// Committer commits the written files to the tables (default the Warehouse); the storage
 	// fault tests fail its commits.
 	Committer Committer
+	// OnCommit, when set, runs after commits, off the consume path: 5 seconds after a commit
+	// and then at most every 30 seconds, and once more after the last commit before Run
+	// returns. ntm rewrites the DuckDB database file for outside clients there; an error is
+	// logged, never fatal, since the tables already hold the commit.
+	OnCommit func(ctx context.Context) error
+	// Registerer, when set, receives ingest's metrics (records, accepted, duplicates, rejected
+	// by reason, commits, files, stale batches, flush durations).
+	Registerer prometheus.Registerer
 }
 
 // Committer commits files to a warehouse table; *warehouse.Warehouse is the real one.
@@ -140,7 +149,10 @@ type ingester struct {
 	fatal     error
 	seekAgain bool
 
-	dbFile dbFileWriter
+	hook commitHook
+
+	metrics *metrics
+	tally   tally // what the batch being built adds to the metrics once committed
 }
 
 var tables = []string{warehouse.EventsLog, warehouse.DeadLetters}
@@ -154,6 +166,8 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		off: map[string]warehouse.Offsets{}, next: map[string]warehouse.Offsets{},
 		hwm: warehouse.Offsets{}, position: warehouse.Offsets{}}
 	in.stats.Rejected = map[events.Reason]int64{}
+	in.metrics = newMetrics(cfg.Registerer)
+	in.tally.reset()
 	for range cfg.Workers {
 		in.workers = append(in.workers, &worker{})
 	}
@@ -236,13 +250,13 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		}
 		in.log.Info("ingest until caught up", "end_offsets", in.ends.String())
 	}
-	in.dbFile.start(ctx, in.wh, in.log)
+	in.hook.start(ctx, cfg.OnCommit, in.log)
 	err = in.loop(ctx)
-	in.dbFile.stop()
-	if err == nil {
-		// The database file follows the last commit before ingest exits.
-		if _, derr := in.wh.WriteDBFile(context.WithoutCancel(ctx)); derr != nil {
-			in.log.Warn("could not write the DuckDB database file", "err", derr)
+	in.hook.stop()
+	if err == nil && cfg.OnCommit != nil && in.stats.Commits > 0 {
+		// What follows the commits (the database file) follows the last one before ingest exits.
+		if herr := cfg.OnCommit(context.WithoutCancel(ctx)); herr != nil {
+			in.log.Warn("commit hook failed", "err", herr)
 		}
 	}
 	if perr := in.index.Persist(in.indexedList()); err == nil && perr != nil {
@@ -343,11 +357,12 @@ func (in *ingester) loop(ctx context.Context) error {
 			return err
 		}
 		in.progress()
+		var lag int64
+		for tp, h := range in.hwm {
+			lag += max(0, h-in.position[tp])
+		}
+		in.metrics.lag.Set(float64(lag))
 		if in.cfg.Progress != nil {
-			var lag int64
-			for tp, h := range in.hwm {
-				lag += max(0, h-in.position[tp])
-			}
 			in.cfg.Progress(in.stats.Records, lag)
 		}
 		if in.cfg.UntilCaughtUp && time.Since(lastCheck) > 200*time.Millisecond && in.batchEmpty() {
@@ -468,17 +483,19 @@ func writeSchemaFile(fsys batch.FS, path string, mem memory.Allocator, schema *a
 	return nil
 }
 
-// dbFileWriter rewrites the warehouse's DuckDB database file in the background after commits,
-// 5 seconds after a commit and at most every 30 seconds: clients of the file see a committed state that follows ingest, and
-// ingest does not wait for it. A rewrite binds every view (about a second of CPU at scale
-// medium), so more often would take a fifth of ingest's CPU, as a profile showed. The final
-// rewrite, after the last commit, is Run's.
-type dbFileWriter struct {
+// commitHook runs Config.OnCommit in the background after commits, 5 seconds after a commit and
+// at most every 30 seconds: ingest never waits for it. Rewriting the DuckDB database file binds
+// every view (about a second of CPU at scale medium), so more often would take a fifth of
+// ingest's CPU, as a profile showed. The final run, after the last commit, is Run's.
+type commitHook struct {
 	kick, quit chan struct{}
 	done       chan struct{}
 }
 
-func (d *dbFileWriter) start(ctx context.Context, wh *warehouse.Warehouse, log *slog.Logger) {
+func (d *commitHook) start(ctx context.Context, fn func(context.Context) error, log *slog.Logger) {
+	if fn == nil {
+		return
+	}
 	d.kick, d.quit, d.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(d.done)
@@ -488,15 +505,15 @@ func (d *dbFileWriter) start(ctx context.Context, wh *warehouse.Warehouse, log *
 				return
 			case <-d.kick:
 			}
-			// Wait a little before writing: a run that ends meanwhile writes the file once at
-			// exit instead of twice (a write binds every view over every data file: seconds).
+			// Wait a little before running: a run that ends meanwhile runs the hook once at
+			// exit instead of twice.
 			select {
 			case <-d.quit:
 				return
 			case <-time.After(5 * time.Second):
 			}
-			if _, err := wh.WriteDBFile(context.WithoutCancel(ctx)); err != nil {
-				log.Warn("could not write the DuckDB database file", "err", err)
+			if err := fn(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("commit hook failed", "err", err)
 			}
 			select {
 			case <-d.quit:
@@ -508,7 +525,7 @@ func (d *dbFileWriter) start(ctx context.Context, wh *warehouse.Warehouse, log *
 }
 
 // committed asks for a rewrite; requests while one is pending fold into it.
-func (d *dbFileWriter) committed() {
+func (d *commitHook) committed() {
 	if d.kick == nil {
 		return
 	}
@@ -518,7 +535,7 @@ func (d *dbFileWriter) committed() {
 	}
 }
 
-func (d *dbFileWriter) stop() {
+func (d *commitHook) stop() {
 	if d.quit == nil {
 		return
 	}

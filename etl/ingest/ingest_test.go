@@ -18,6 +18,7 @@ import (
 	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/events/generate"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -33,7 +34,10 @@ func openWarehouse(t *testing.T) *warehouse.Warehouse {
 
 func config(addr, group string, wh *warehouse.Warehouse) ingest.Config {
 	return ingest.Config{Brokers: []string{addr}, Topics: []string{kit.Topic}, Group: group,
-		Warehouse: wh, UntilCaughtUp: true, Log: quiet()}
+		Warehouse: wh, UntilCaughtUp: true, Log: quiet(), OnCommit: func(ctx context.Context) error {
+			_, err := session.WriteDBFile(ctx, wh)
+			return err
+		}}
 }
 
 func runUntilCaughtUp(t *testing.T, cfg ingest.Config) ingest.Stats {
@@ -187,7 +191,7 @@ func TestReadersSeeOnlyCommittedStates(t *testing.T) {
 	go func() {
 		defer close(done)
 		for ctx.Err() == nil {
-			db, snap, err := wh.OpenDuckDB(context.Background())
+			db, snap, err := session.Open(context.Background(), wh)
 			if !assert.NoError(t, err) {
 				return
 			}

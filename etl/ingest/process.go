@@ -18,9 +18,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/thanhhoa-ntm/ntm/etl/batch"
 	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
+	"github.com/thanhhoa-ntm/ntm/warehouse/batch"
 )
 
 func tpOf(r *kgo.Record) warehouse.TopicPartition {
@@ -69,6 +69,7 @@ func (in *ingester) process(ctx context.Context, fetches kgo.Fetches) error {
 		v := &vs[i]
 		r := v.rec
 		in.stats.Records++
+		in.metrics.records.Inc()
 		if v.skip {
 			continue
 		}
@@ -80,6 +81,7 @@ func (in *ingester) process(ctx context.Context, fetches kgo.Fetches) error {
 				in.dead.Append(&batch.DeadLetter{Reason: string(v.rej.Reason), Message: v.rej.Message,
 					Field: v.rej.Field, Raw: r.Value, Origin: o})
 				in.stats.Rejected[v.rej.Reason]++
+				in.tally.rejected[v.rej.Reason]++
 			}
 		default:
 			h, found := in.pending[v.key]
@@ -103,12 +105,14 @@ func (in *ingester) process(ctx context.Context, fetches kgo.Fetches) error {
 				}
 			case h == v.hash:
 				in.stats.Duplicates++
+				in.tally.duplicates++
 			default:
 				if !v.dlSkp {
 					in.dead.Append(&batch.DeadLetter{Reason: string(events.ConflictingDuplicate),
 						Message: conflictMessage(v.ev.ID), Field: "event_id", Raw: r.Value,
 						EventID: v.ev.ID, EventType: v.ev.Type.String(), Origin: o})
 					in.stats.Rejected[events.ConflictingDuplicate]++
+					in.tally.rejected[events.ConflictingDuplicate]++
 				}
 			}
 		}
@@ -246,6 +250,7 @@ func (in *ingester) flush(ctx context.Context) error {
 	in.crashpoint("committed")
 	in.stats.Commits++
 	in.stats.Files += int64(len(evFiles) + len(dlFiles))
+	in.countCommit(evRows, dlRows, len(evFiles)+len(dlFiles), time.Since(t0))
 	in.batchAt = time.Time{}
 	in.log.Debug("committed", "events", evRows, "dead_letters", dlRows, "files", len(evFiles)+len(dlFiles),
 		"snapshot", res.Snapshot, "write", tWrite, "events_commit", tEv-tWrite, "dead_commit", time.Since(t0)-tEv)
@@ -256,7 +261,7 @@ func (in *ingester) flush(ctx context.Context) error {
 		}
 	}
 	in.commitKafka(ctx)
-	in.dbFile.committed()
+	in.hook.committed()
 	return nil
 }
 
@@ -300,6 +305,8 @@ func (in *ingester) abandon(ctx context.Context, err error, files []string) erro
 		_ = os.Remove(f)
 	}
 	in.stats.Stale++
+	in.metrics.stale.Inc()
+	in.tally.reset()
 	in.log.Info("batch discarded: another writer committed these records first; consuming them again", "reason", err)
 	clear(in.pending)
 	for _, t := range tables {

@@ -17,10 +17,12 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/thanhhoa-ntm/ntm/events"
 )
 
-// DefaultTopic is the topic of the event contract (EVENTS.md, "Kafka topics").
-const DefaultTopic = "ntm.events.v1"
+// DefaultTopic is the topic of the event contract, events.DefaultTopic.
+const DefaultTopic = events.DefaultTopic
 
 // DefaultPartitions is the partition count of the seed topic and of auto-created topics.
 const DefaultPartitions = 6

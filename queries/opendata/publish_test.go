@@ -24,6 +24,7 @@ import (
 	"github.com/thanhhoa-ntm/ntm/events/generate"
 	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/queries/opendata"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -35,7 +36,7 @@ func publish(t *testing.T, wh *warehouse.Warehouse, period string) string {
 	out := t.TempDir()
 	p, err := queries.ParsePeriod(period)
 	require.NoError(t, err)
-	db, snap, err := wh.OpenDuckDBWith(context.Background(), warehouse.DuckOptions{AllowDirs: []string{out}, Unlocked: true})
+	db, snap, err := session.OpenWith(context.Background(), wh, session.Options{AllowDirs: []string{out}, Unlocked: true})
 	require.NoError(t, err)
 	defer db.Close()
 	_, err = opendata.Publish(context.Background(), db, opendata.Options{Period: p, DataKnownAt: snap.KnownAt(nil), Out: out})

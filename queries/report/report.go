@@ -150,7 +150,7 @@ type Result struct {
 }
 
 // Write computes the period's indicators on db (a session over a committed warehouse state,
-// see warehouse.OpenDuckDB) and writes them as the period's next revision, unless they equal
+// see session.Open) and writes them as the period's next revision, unless they equal
 // the latest revision's. See WriteRows.
 func Write(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 	if o.KnownAt.IsZero() {

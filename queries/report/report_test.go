@@ -30,6 +30,7 @@ import (
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/queries/report"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -258,7 +259,7 @@ type state struct {
 
 func (f *fixture) state(t *testing.T) state {
 	t.Helper()
-	db, snap, err := f.wh.OpenDuckDB(context.Background())
+	db, snap, err := session.Open(context.Background(), f.wh)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	at := report.KnownAt(snap)

@@ -10,7 +10,7 @@ import (
 	iofs "io/fs"
 	"sync"
 
-	"github.com/thanhhoa-ntm/ntm/etl/batch"
+	"github.com/thanhhoa-ntm/ntm/warehouse/batch"
 )
 
 // Fault says when and how the file system breaks.

@@ -1,0 +1,362 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+	"github.com/thanhhoa-ntm/ntm/web"
+)
+
+// chromium is where Debian's chromium package (and .ci/run) puts the browser.
+const chromium = "/usr/bin/chromium"
+
+// apiRow is one row of GET /api/v1/indicators.
+type apiRow struct {
+	IndicatorID string  `json:"indicator_id"`
+	ScopeLevel  string  `json:"scope_level"`
+	ScopeCode   string  `json:"scope_code"`
+	Numerator   int64   `json:"numerator"`
+	Denominator int64   `json:"denominator"`
+	Value       *string `json:"value"`
+	Met         *bool   `json:"met"`
+}
+
+// shown is what the browser shows of the dashboard, read from the DOM.
+type shown struct {
+	Lang     string   `json:"lang"`
+	Headings []string `json:"headings"`
+	Period   string   `json:"period"`
+	Styled   bool     `json:"styled"`
+	Cards    []struct {
+		Class string `json:"class"`
+		Label string `json:"label"`
+		Value string `json:"value"`
+	} `json:"cards"`
+	Scopes []string `json:"scopes"`
+	Rows   []struct {
+		Label string `json:"label"`
+		Cells []struct {
+			Text  string `json:"text"`
+			Class string `json:"class"`
+			Title string `json:"title"`
+		} `json:"cells"`
+	} `json:"rows"`
+}
+
+// readPage reads the headings, the period picker, the province cards and the district table
+// as the browser renders them (innerText, so what a reader sees).
+const readPage = `(() => {
+	const text = el => el ? el.innerText.trim() : "";
+	return {
+		lang: document.documentElement.lang,
+		headings: [...document.querySelectorAll("h2")].map(text),
+		period: document.getElementById("period").value,
+		styled: [...document.styleSheets].some(s => s.href && s.href.endsWith("/static/style.css") && s.cssRules.length > 0),
+		cards: [...document.querySelectorAll("#province .card")].map(c => ({
+			class: c.className, label: text(c.querySelector(".label")), value: text(c.querySelector(".value"))})),
+		scopes: [...document.querySelectorAll("#districts thead th")].slice(1).map(text),
+		rows: [...document.querySelectorAll("#districts tbody tr")].map(tr => ({
+			label: text(tr.cells[0]),
+			cells: [...tr.cells].slice(1).map(td => ({text: text(td), class: td.className, title: td.title}))})),
+	};
+})()`
+
+// percent is the dashboard's rendering of a ratio: a percentage with one decimal, "–" for none.
+func percent(v *string) string {
+	if v == nil {
+		return "–"
+	}
+	r, ok := new(big.Rat).SetString(*v)
+	if !ok {
+		return *v
+	}
+	f, _ := new(big.Rat).Mul(r, big.NewRat(100, 1)).Float64()
+	return fmt.Sprintf("%.1f%%", f)
+}
+
+func class(met *bool) string {
+	switch {
+	case met == nil:
+		return "none"
+	case *met:
+		return "met"
+	}
+	return "notmet"
+}
+
+// lockedBuffer collects the browser's output for the log of a failed test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// browserWarehouse ingests the hand-built province of the indicator tests (units 38, 380, 381,
+// 382) over Kafka into a new warehouse.
+func browserWarehouse(t *testing.T) *warehouse.Warehouse {
+	t.Helper()
+	return kit.Warehouse(t, kit.Fixture(t, "units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson"))
+}
+
+// TestBrowserDashboard drives headless Chromium over the dashboard: the numbers it shows are the
+// API's, the met/not-met classes follow the API, the language switch keeps the period, the
+// period picker navigates, and the page runs under a CSP with no script at all.
+func TestBrowserDashboard(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s not found: install Debian's chromium package to run the browser test (in CI, with CI set, this is a failure)", chromium)
+		}
+		t.Fatalf("CI is set and %s is missing (%v): .ci/run installs Debian's chromium package", chromium, err)
+	}
+	start := time.Now()
+
+	wh := browserWarehouse(t)
+	srv := httptest.NewServer(web.New(web.Config{Warehouse: wh, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
+	t.Cleanup(srv.Close)
+	t.Logf("warehouse ingested and server up in %s", time.Since(start).Round(time.Millisecond))
+
+	// The API's numbers, fetched over plain HTTP (this also computes 2025 once for the page).
+	resp, err := http.Get(srv.URL + "/api/v1/indicators?period=2025")
+	require.NoError(t, err)
+	var api struct {
+		Period     string   `json:"period"`
+		Indicators []apiRow `json:"indicators"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&api)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "2025", api.Period)
+	var ids []string // in the API's (and the page's) order
+	byID := map[string]map[string]apiRow{}
+	for _, r := range api.Indicators {
+		if byID[r.IndicatorID] == nil {
+			byID[r.IndicatorID] = map[string]apiRow{}
+			ids = append(ids, r.IndicatorID)
+		}
+		byID[r.IndicatorID][r.ScopeCode] = r
+	}
+	require.NotEmpty(t, ids)
+
+	// The browser: headless, a fresh profile, nothing that talks to the network by itself.
+	var browserOut lockedBuffer
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-profile")),
+		chromedp.WindowSize(1280, 900),
+		chromedp.CombinedOutput(&browserOut),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	defer func() {
+		if t.Failed() {
+			t.Logf("browser output:\n%s", browserOut.String())
+		}
+	}()
+
+	read := func() shown {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Evaluate[shown](readPage))
+		require.NoError(t, err)
+		return s
+	}
+	location := func() *url.URL {
+		t.Helper()
+		loc, err := chromedp.Run(bctx, chromedp.Location())
+		require.NoError(t, err)
+		u, err := url.Parse(loc)
+		require.NoError(t, err)
+		return u
+	}
+
+	// 1. The page of 2025, its headers and its DOM.
+	navStart := time.Now()
+	doc, err := chromedp.Run(bctx, chromedp.NavigateResponse(srv.URL+"/?period=2025"))
+	require.NoError(t, err)
+	t.Logf("first page load (browser start included) in %s", time.Since(navStart).Round(time.Millisecond))
+	require.EqualValues(t, http.StatusOK, doc.Status)
+	var csp string
+	for k, v := range doc.Headers {
+		if strings.EqualFold(k, "Content-Security-Policy") {
+			csp = fmt.Sprint(v)
+		}
+	}
+	require.NotEmpty(t, csp, "the response of / has a Content-Security-Policy header: %v", doc.Headers)
+	assert.NotContains(t, csp, "unsafe-inline")
+	assert.NotContains(t, csp, "unsafe-eval")
+	assert.Contains(t, csp, "default-src 'none'")
+	scripts, err := chromedp.Run(bctx, chromedp.QueryNodeIDs(chromedp.CSSAll("script"), chromedp.AtLeast(0)))
+	require.NoError(t, err)
+	assert.Empty(t, scripts, "the dashboard has no <script> element")
+
+	page := read()
+	assert.Equal(t, "vi", page.Lang, "Vietnamese by default")
+	assert.Equal(t, "2025", page.Period)
+	require.NotEmpty(t, page.Headings)
+	assert.Equal(t, "Toàn tỉnh — 2025", page.Headings[0])
+	assert.True(t, page.Styled, "the CSP lets the page's own stylesheet load")
+
+	// The province cards and the table rows are in the API's indicator order.
+	require.Len(t, page.Cards, len(ids), "one province card per indicator")
+	require.Len(t, page.Rows, len(ids), "one table row per indicator")
+	assert.Equal(t, []string{"380", "381", "382"}, page.Scopes, "the district columns")
+	checked := map[string]int{} // scope → cells compared with a value
+	classes := map[string]int{} // met/notmet cells seen where the API says so
+	for i, id := range ids {
+		prov, ok := byID[id]["38"]
+		require.True(t, ok, "%s has a province row", id)
+		card := page.Cards[i]
+		assert.Equal(t, percent(prov.Value), card.Value, "%s: province card", id)
+		assert.Equal(t, "card "+class(prov.Met), card.Class, "%s: province card class", id)
+		assert.Equal(t, card.Label, page.Rows[i].Label, "%s: the card and the table row name one indicator", id)
+		if prov.Value != nil {
+			checked["38"]++
+		}
+		require.Len(t, page.Rows[i].Cells, len(page.Scopes), "%s: one cell per district", id)
+		for j, code := range page.Scopes {
+			c := page.Rows[i].Cells[j]
+			r, ok := byID[id][code]
+			if !assert.True(t, ok, "%s: the API has scope %s", id, code) {
+				continue
+			}
+			assert.Equal(t, "district", r.ScopeLevel)
+			assert.Equal(t, percent(r.Value), c.Text, "%s %s: cell", id, code)
+			assert.Equal(t, class(r.Met), c.Class, "%s %s: cell class", id, code)
+			assert.True(t, strings.HasPrefix(c.Title, code+" "), "%s %s: title %q names the district", id, code, c.Title)
+			assert.True(t, strings.HasSuffix(c.Title, fmt.Sprintf(": %d / %d", r.Numerator, r.Denominator)),
+				"%s %s: title %q has the API's numerator and denominator", id, code, c.Title)
+			if r.Value != nil {
+				checked[code]++
+			}
+			if r.Met != nil {
+				classes[c.Class]++
+			}
+		}
+	}
+	t.Logf("compared with the API: %d indicators; cells with a value: %v; met/notmet cells: %v", len(ids), checked, classes)
+	for _, code := range []string{"38", "380", "381"} {
+		assert.GreaterOrEqual(t, checked[code], 3, "at least three indicators with a value at scope %s", code)
+	}
+	assert.Positive(t, classes["met"], "a cell the API says is met")
+	assert.Positive(t, classes["notmet"], "a cell the API says is not met")
+
+	// Named spot checks from the fixture (queries/indicators_test.go), so that a page and an API
+	// that agree on wrong numbers still fail.
+	for _, c := range []struct{ id, scope, text, class string }{
+		{"gov.dossiers_online.commune", "38", "66.7%", "notmet"},
+		{"gov.dossiers_online.commune", "380", "100.0%", "met"},
+		{"gov.commune_ntm_8_4", "381", "50.0%", "notmet"},
+		{"gov.district_ntm_9_5", "38", "66.7%", "met"},
+	} {
+		r := byID[c.id][c.scope]
+		assert.Equal(t, c.text, percent(r.Value), "%s %s", c.id, c.scope)
+		assert.Equal(t, c.class, class(r.Met), "%s %s", c.id, c.scope)
+	}
+
+	t.Logf("page of 2025 checked at %s", time.Since(start).Round(time.Millisecond))
+
+	// 2. The language switch: English, the period kept; and back.
+	_, err = chromedp.RunResponse(bctx, chromedp.Click(chromedp.ID("lang-switch")))
+	require.NoError(t, err)
+	en := read()
+	assert.Equal(t, "en", en.Lang)
+	assert.Equal(t, "2025", en.Period, "the switch keeps the period")
+	require.NotEmpty(t, en.Headings)
+	assert.Contains(t, en.Headings[0], "Province")
+	assert.Contains(t, en.Headings[0], "2025")
+	u := location()
+	assert.Equal(t, "en", u.Query().Get("lang"))
+	assert.Equal(t, "2025", u.Query().Get("period"))
+	require.Len(t, en.Cards, len(page.Cards))
+	for i := range en.Cards {
+		assert.Equal(t, page.Cards[i].Value, en.Cards[i].Value, "card %d: the same number in English", i)
+	}
+
+	_, err = chromedp.RunResponse(bctx, chromedp.Click(chromedp.ID("lang-switch")))
+	require.NoError(t, err)
+	vi := read()
+	assert.Equal(t, "vi", vi.Lang)
+	assert.Equal(t, "2025", vi.Period)
+	assert.Equal(t, page.Headings, vi.Headings)
+	u = location()
+	assert.Equal(t, "vi", u.Query().Get("lang"))
+	assert.Equal(t, "2025", u.Query().Get("period"))
+
+	t.Logf("language switch checked at %s", time.Since(start).Round(time.Millisecond))
+
+	// 3. The period picker: 2025-Q1, submitted.
+	_, err = chromedp.RunResponse(bctx,
+		chromedp.SetValue(chromedp.ID("period"), "2025-Q1"),
+		chromedp.Submit(chromedp.ID("period")))
+	require.NoError(t, err)
+	q1 := read()
+	u = location()
+	assert.Equal(t, "/", u.Path)
+	assert.Equal(t, "2025-Q1", u.Query().Get("period"))
+	assert.Equal(t, "vi", u.Query().Get("lang"), "the form keeps the language")
+	assert.Equal(t, "2025-Q1", q1.Period)
+	require.NotEmpty(t, q1.Headings)
+	assert.Equal(t, "Toàn tỉnh — 2025-Q1", q1.Headings[0])
+	// Q1 of the commune dossiers: 5/8 at the province (queries/indicators_test.go).
+	require.Len(t, q1.Cards, len(ids))
+	i := slices.Index(ids, "gov.dossiers_online.commune")
+	require.GreaterOrEqual(t, i, 0)
+	assert.Equal(t, "62.5%", q1.Cards[i].Value, "gov.dossiers_online.commune in 2025-Q1")
+	assert.Equal(t, "card notmet", q1.Cards[i].Class)
+
+	t.Logf("period picker checked at %s", time.Since(start).Round(time.Millisecond))
+
+	// 4. A full-page screenshot.
+	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")), "a PNG")
+	shot := filepath.Join(t.TempDir(), "dashboard-2025-Q1.png")
+	require.NoError(t, os.WriteFile(shot, png, 0o644))
+	t.Logf("screenshot (%d bytes): %s", len(png), shot)
+	t.Logf("browser test took %s", time.Since(start).Round(time.Millisecond))
+}

@@ -1,0 +1,330 @@
+// Package web is ntm's HTTP service: the dashboard, the JSON API, the open-data tree, the
+// ministry feed, the event gateway, read-only SQL for analysts, metrics and health.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+//go:embed static
+var static embed.FS
+
+// Config wires the service.
+type Config struct {
+	Warehouse *warehouse.Warehouse
+	OpenData  string       // the published tree (ntm publish --out), "" when none
+	Reports   string       // the ministry report directory (ntm report --out), "" when none
+	Events    http.Handler // the event gateway, nil when not configured
+	SQL       http.Handler // read-only SQL for analysts, nil when not configured
+	Log       *slog.Logger
+	Registry  *prometheus.Registry // nil: a new one
+}
+
+// Server is the HTTP service.
+type Server struct {
+	cfg     Config
+	mux     *http.ServeMux
+	metrics *metrics
+
+	mu      sync.Mutex
+	cache   map[string]cached // by period and snapshot
+	names   map[string]string // unit names, by snapshot
+	namesAt string
+}
+
+type cached struct {
+	rows []queries.Row
+	at   time.Time
+}
+
+// New builds the service.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), cache: map[string]cached{}}
+	s.metrics = newMetrics(cfg.Registry, cfg.Warehouse)
+	s.mux.HandleFunc("GET /{$}", s.dashboard)
+	s.mux.HandleFunc("GET /api/v1/indicators", s.apiIndicators)
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /feeds/ministry", s.feed)
+	s.mux.HandleFunc("GET /feeds/ministry/{file}", s.feedFile)
+	sub, _ := fs.Sub(static, "static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(sub)))
+	if cfg.OpenData != "" {
+		s.mux.Handle("GET /opendata/", http.StripPrefix("/opendata/", http.FileServer(noListing{http.Dir(cfg.OpenData)})))
+	}
+	if cfg.Events != nil {
+		s.mux.Handle("POST /api/v1/events", cfg.Events)
+	}
+	if cfg.SQL != nil {
+		s.mux.Handle("POST /api/v1/sql", cfg.SQL)
+	}
+	return s
+}
+
+// Handler is the service with its security headers and metrics.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		// No script at all, no inline style: the dashboard is server-rendered HTML and SVG.
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		start := time.Now()
+		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		s.mux.ServeHTTP(rw, r)
+		_, pattern := s.mux.Handler(r)
+		if pattern == "" {
+			pattern = "unmatched"
+		}
+		s.metrics.requests.WithLabelValues(pattern, strconv.Itoa(rw.status)).Inc()
+		s.metrics.latency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// noListing serves files but never a directory listing.
+type noListing struct{ fs http.FileSystem }
+
+func (n noListing) Open(name string) (http.File, error) {
+	f, err := n.fs.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, os.ErrNotExist
+	}
+	return f, nil
+}
+
+// Indicators computes (or returns from cache) the indicators of a period over the current
+// committed state.
+func (s *Server) Indicators(ctx context.Context, p queries.Period) ([]queries.Row, error) {
+	snap, err := s.cfg.Warehouse.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s@%d/%d", p.Label, snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.cache[key]; ok {
+		return c.rows, nil
+	}
+	db, _, err := session.Open(ctx, s.cfg.Warehouse)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	start := time.Now()
+	rows, err := queries.Indicators(ctx, db, p, nil)
+	s.metrics.query.Observe(time.Since(start).Seconds())
+	if err != nil {
+		return nil, err
+	}
+	s.cache[key] = cached{rows: rows, at: time.Now()}
+	if s.namesAt != key {
+		s.names = map[string]string{}
+		r, err := db.QueryContext(ctx, `SELECT code, name FROM unit_states(NULL) WHERE level IN ('province', 'district')
+			QUALIFY row_number() OVER (PARTITION BY code ORDER BY valid_from DESC) = 1`)
+		if err == nil {
+			for r.Next() {
+				var code string
+				var name *string
+				if r.Scan(&code, &name) == nil && name != nil {
+					s.names[code] = *name
+				}
+			}
+			r.Close()
+			s.namesAt = key
+		}
+	}
+	return rows, nil
+}
+
+func (s *Server) unitName(code string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.names[code]
+}
+
+// writeJSON answers with v as JSON. It encodes v before it writes the status, so that a value
+// JSON cannot hold is answered with a 500 that says so, never with a 2xx and a cut-off body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		_ = enc.Encode(map[string]string{"error": "the answer could not be encoded as JSON: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func jsonError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
+	label := r.URL.Query().Get("period")
+	if label == "" {
+		label = "2025"
+	}
+	p, err := queries.ParsePeriod(label)
+	if err != nil {
+		jsonError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	rows, err := s.Indicators(r.Context(), p)
+	if err != nil {
+		s.cfg.Log.Error("indicators", "err", err)
+		jsonError(w, http.StatusInternalServerError, "the indicators could not be computed; see the server log")
+		return
+	}
+	type row struct {
+		IndicatorID string  `json:"indicator_id"`
+		Period      string  `json:"period"`
+		ScopeLevel  string  `json:"scope_level"`
+		ScopeCode   string  `json:"scope_code"`
+		Numerator   int64   `json:"numerator"`
+		Denominator int64   `json:"denominator"`
+		Value       *string `json:"value"`
+		Target      *string `json:"target"`
+		Met         *bool   `json:"met"`
+	}
+	out := make([]row, len(rows))
+	for i, x := range rows {
+		out[i] = row{IndicatorID: x.IndicatorID, Period: x.Period, ScopeLevel: x.ScopeLevel, ScopeCode: x.ScopeCode,
+			Numerator: x.Numerator, Denominator: x.Denominator, Value: opt(x.Value), Target: opt(x.Target)}
+		if x.Met != "" {
+			m := x.Met == "true"
+			out[i].Met = &m
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"period": p.Label, "indicators": out})
+}
+
+func opt(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	snap, err := s.cfg.Warehouse.Current(r.Context())
+	if err != nil {
+		jsonError(w, http.StatusServiceUnavailable, "the warehouse cannot be read: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok",
+		"events_log_snapshot":   snap.Tables[warehouse.EventsLog].SnapshotID,
+		"dead_letters_snapshot": snap.Tables[warehouse.DeadLetters].SnapshotID})
+}
+
+// feed serves the ministry report revisions, newest first.
+func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Reports == "" {
+		jsonError(w, http.StatusNotFound, "no report directory is configured (ntm serve --reports DIR)")
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(s.cfg.Reports, "feed.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		writeJSON(w, http.StatusOK, map[string]any{"revisions": []any{}})
+		return
+	}
+	if err != nil {
+		jsonError(w, http.StatusInternalServerError, "the feed cannot be read")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(b)
+}
+
+func (s *Server) feedFile(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	if s.cfg.Reports == "" || name != filepath.Base(name) || (filepath.Ext(name) != ".csv" && filepath.Ext(name) != ".json") {
+		http.NotFound(w, r)
+		return
+	}
+	if filepath.Ext(name) == ".csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	}
+	http.ServeFile(w, r, filepath.Join(s.cfg.Reports, name))
+}
+
+// periods offered by the picker, newest first.
+func periods() []string {
+	out := []string{"2025", "2024", "2023", "2022"}
+	for q := 4; q >= 1; q-- {
+		out = append(out, fmt.Sprintf("2025-Q%d", q))
+	}
+	for m := 12; m >= 1; m-- {
+		out = append(out, fmt.Sprintf("2025-%02d", m))
+	}
+	return out
+}
+
+func sortedScopes(rows []queries.Row) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range rows {
+		if r.ScopeLevel == "district" && !seen[r.ScopeCode] {
+			seen[r.ScopeCode] = true
+			out = append(out, r.ScopeCode)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Warm computes the indicators the dashboard shows first (the years and the default period),
+// so that the first visitor does not wait for them.
+func (s *Server) Warm(ctx context.Context) {
+	for _, y := range []string{"2025", "2024", "2023", "2022"} {
+		p, _ := queries.ParsePeriod(y)
+		if _, err := s.Indicators(ctx, p); err != nil {
+			s.cfg.Log.Warn("could not precompute the indicators", "period", y, "err", err)
+			return
+		}
+	}
+}

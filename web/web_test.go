@@ -1,0 +1,147 @@
+package web_test
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+	"github.com/thanhhoa-ntm/ntm/web"
+)
+
+func fixtureWarehouse(t *testing.T) *warehouse.Warehouse {
+	t.Helper()
+	return kit.Warehouse(t, kit.Fixture(t, "units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson"))
+}
+
+// tokenAuth is the test's authenticator: the bearer token is the role.
+type tokenAuth struct{}
+
+func (tokenAuth) Role(r *http.Request) (string, int, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", http.StatusUnauthorized, errors.New("missing bearer token")
+	}
+	role, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		return "", http.StatusUnauthorized, errors.New("malformed authorization header")
+	}
+	return role, 0, nil
+}
+
+func get(t *testing.T, url string) (int, http.Header, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res.StatusCode, res.Header, string(b)
+}
+
+func TestRoutes(t *testing.T) {
+	wh := fixtureWarehouse(t)
+	reports := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(reports, "feed.json"), []byte(`{"revisions":[{"revision":2},{"revision":1}]}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(reports, "r.csv"), []byte("A,B\n"), 0o644))
+	od := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(od, "2025", "indicators"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(od, "2025", "indicators", "data.csv"), []byte("x\n1\n"), 0o644))
+	s := web.New(web.Config{Warehouse: wh, Reports: reports, OpenData: od,
+		SQL: web.SQLHandler(web.SQLConfig{Warehouse: wh, Auth: tokenAuth{}, MaxRows: 5})})
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+
+	code, h, body := get(t, srv.URL+"/?period=2025")
+	require.Equal(t, 200, code)
+	assert.Contains(t, body, `<html lang="vi">`)
+	assert.NotContains(t, body, "<script")
+	assert.Contains(t, h.Get("Content-Security-Policy"), "default-src 'none'")
+	assert.NotContains(t, h.Get("Content-Security-Policy"), "unsafe-inline")
+	assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
+	assert.Equal(t, "DENY", h.Get("X-Frame-Options"))
+	code, _, body = get(t, srv.URL+"/?period=2025&lang=en")
+	require.Equal(t, 200, code)
+	assert.Contains(t, body, "Province — 2025")
+
+	code, _, body = get(t, srv.URL+"/api/v1/indicators?period=2025-Q1")
+	require.Equal(t, 200, code)
+	var api struct {
+		Period     string           `json:"period"`
+		Indicators []map[string]any `json:"indicators"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &api))
+	assert.Equal(t, "2025-Q1", api.Period)
+	assert.Len(t, api.Indicators, 80, "20 indicators for the province and 3 districts")
+	code, _, _ = get(t, srv.URL+"/api/v1/indicators?period=2025-Q5")
+	assert.Equal(t, 400, code)
+
+	code, _, body = get(t, srv.URL+"/healthz")
+	assert.Equal(t, 200, code)
+	assert.Contains(t, body, `"status": "ok"`)
+	code, _, body = get(t, srv.URL+"/metrics")
+	assert.Equal(t, 200, code)
+	assert.Contains(t, body, "ntm_http_requests_total")
+	assert.Contains(t, body, `ntm_table_rows{table="events_log"}`)
+	assert.Contains(t, body, "ntm_ingest_lag_seconds")
+
+	code, _, body = get(t, srv.URL+"/feeds/ministry")
+	assert.Equal(t, 200, code)
+	assert.Contains(t, body, `"revision":2`)
+	code, _, body = get(t, srv.URL+"/feeds/ministry/r.csv")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "A,B\n", body)
+	code, _, _ = get(t, srv.URL+"/feeds/ministry/..%2Ffeed.json")
+	assert.Equal(t, 404, code)
+	code, _, body = get(t, srv.URL+"/opendata/2025/indicators/data.csv")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "x\n1\n", body)
+	code, _, _ = get(t, srv.URL+"/opendata/2025/")
+	assert.Equal(t, 404, code, "no directory listings")
+
+	post := func(token, q string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/sql", strings.NewReader(q))
+		if token != "" {
+			req.Header.Set("Authorization", token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	code, out := post("Bearer analyst", `{"query": "SELECT event_type, count(*) AS n FROM events_log GROUP BY 1 ORDER BY 1"}`)
+	require.Equal(t, 200, code, out)
+	assert.Equal(t, true, out["truncated"], "over the row limit of 5")
+	assert.Len(t, out["rows"], 5)
+	for _, q := range []string{
+		`{"query": "COPY (SELECT 1) TO '/tmp/x.csv'"}`,
+		`{"query": "ATTACH '/tmp/x.db'"}`,
+		`{"query": "SET enable_external_access = true"}`,
+		`{"query": "SELECT 1; SELECT 2"}`,
+		`{"query": "SELECT * FROM read_csv('/etc/passwd')"}`,
+		`{"query": "CREATE TABLE x AS SELECT 1"}`,
+	} {
+		code, out = post("Bearer analyst", q)
+		assert.Equal(t, 400, code, "%s: %v", q, out)
+	}
+	code, _ = post("", `{"query": "SELECT 1"}`)
+	assert.Equal(t, 401, code)
+	code, _ = post("Token x", `{"query": "SELECT 1"}`)
+	assert.Equal(t, 401, code)
+	code, _ = post("Bearer reporter", `{"query": "SELECT 1"}`)
+	assert.Equal(t, 403, code)
+	code, _ = post("Bearer analyst", `not json`)
+	assert.Equal(t, 400, code)
+}
