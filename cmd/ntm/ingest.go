@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/thanhhoa-ntm/ntm/etl/ingest"
@@ -22,6 +28,36 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// registerer is reg as an interface, nil when reg is: ingest then registers nothing.
+func registerer(reg *prometheus.Registry) prometheus.Registerer {
+	if reg == nil {
+		return nil
+	}
+	return reg
+}
+
+// serveMetrics serves reg at addr/metrics until stop is called.
+func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, e env) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Warn("metrics server", "err", err)
+		}
+	}()
+	e.log.Info("serving ingest metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}, nil
 }
 
 func ingestCommand() command {
@@ -39,6 +75,7 @@ func ingestCommand() command {
 			flushEvery := fs.Duration("flush-interval", 5*time.Second, "flush at least this often while events arrive")
 			instance := fs.String("instance-id", "", "static group membership (Kafka group.instance.id): a restarted process with the same id takes its partitions back at once, without waiting for the session to time out")
 			session := fs.Duration("session-timeout", 45*time.Second, "consumer group session timeout")
+			metricsAddr := fs.String("metrics-addr", "", "serve ingest's Prometheus metrics at http://HOST:PORT/metrics while it runs (e.g. 127.0.0.1:9464)")
 			return func(ctx context.Context, e env, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
@@ -60,8 +97,17 @@ func ingestCommand() command {
 					return err
 				}
 				defer wh.Close()
+				var reg *prometheus.Registry
+				if *metricsAddr != "" {
+					reg = prometheus.NewRegistry()
+					stop, err := serveMetrics(ctx, *metricsAddr, reg, e)
+					if err != nil {
+						return err
+					}
+					defer stop()
+				}
 				start := time.Now()
-				st, err := ingest.Run(ctx, ingest.Config{
+				st, err := ingest.Run(ctx, ingest.Config{Registerer: registerer(reg),
 					Brokers: splitList(*brokers), Topics: splitList(*topic), Group: *group, Warehouse: wh,
 					UntilCaughtUp: *until, FlushBytes: int64(*flushMB) << 20, FlushInterval: *flushEvery, Log: e.log,
 					Crashpoint: e.crashpoint, ClientOpts: groupOpts(*instance, *session), OnCommit: refreshDBFile(wh),

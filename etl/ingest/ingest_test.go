@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/apache/iceberg-go/table"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -56,7 +58,10 @@ func TestIngestSmallStream(t *testing.T) {
 	kit.Produce(t, addr, lines)
 	wh := openWarehouse(t)
 
-	stats := runUntilCaughtUp(t, config(addr, "g", wh))
+	reg := prometheus.NewPedanticRegistry()
+	cfg := config(addr, "g", wh)
+	cfg.Registerer = reg
+	stats := runUntilCaughtUp(t, cfg)
 	assert.Equal(t, int64(len(lines)), stats.Records)
 	assert.Equal(t, st.Duplicates, stats.Duplicates)
 
@@ -65,6 +70,23 @@ func TestIngestSmallStream(t *testing.T) {
 	require.Equal(t, wantEv, gotEv)
 	require.Equal(t, wantDl, gotDl)
 	kit.RequireIntact(t, wh)
+
+	// Ingest's own metrics say what the tables received.
+	var events, dead int64
+	for _, n := range wantEv {
+		events += n
+	}
+	for _, n := range wantDl {
+		dead += n
+	}
+	assert.Equal(t, float64(len(lines)), counter(t, reg, "ntm_ingest_records_total", nil))
+	assert.Equal(t, float64(events), counter(t, reg, "ntm_ingest_rows_committed_total", map[string]string{"table": warehouse.EventsLog}))
+	assert.Equal(t, float64(dead), counter(t, reg, "ntm_ingest_rows_committed_total", map[string]string{"table": warehouse.DeadLetters}))
+	assert.Equal(t, float64(st.Duplicates), counter(t, reg, "ntm_ingest_duplicates_total", nil))
+	assert.Equal(t, float64(stats.Commits), counter(t, reg, "ntm_ingest_commits_total", nil))
+	for reason, n := range wantDl {
+		assert.Equal(t, float64(n), counter(t, reg, "ntm_ingest_rejected_total", map[string]string{"reason": reason}), reason)
+	}
 
 	// iceberg-go reads the table by name from the catalog, with its own scan planning and
 	// Parquet reader.
@@ -245,4 +267,27 @@ func TestReadersSeeOnlyCommittedStates(t *testing.T) {
 		"reads": len(seen), "distinct_states": len(distinct), "db_file_reads": len(fileCounts),
 		"seconds": time.Since(start).Seconds()})
 	t.Logf("RELIABILITY %s", fig)
+}
+
+// counter is the value of the counter name with labels in reg, as a scrape would show it.
+func counter(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			got := map[string]string{}
+			for _, l := range m.GetLabel() {
+				got[l.GetName()] = l.GetValue()
+			}
+			if len(got) == len(labels) && (len(got) == 0 || maps.Equal(got, labels)) {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no counter %s%v", name, labels)
+	return 0
 }
