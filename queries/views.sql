@@ -21,49 +21,19 @@ WHERE (typ IS NULL OR event_type = typ)
 -- that has arrived) form one fact, rooted at the member that corrects nothing known; the member
 -- with the greatest recorded_at (then event_id) stands for the fact, the others are superseded. A
 -- correction whose target never arrived, or whose target is of another type, is a plain event.
--- Retracting any member retracts the fact. One row per chain member (fact_id its root) and per
--- retracted event outside chains (fact_id itself; it may be of any type, or unknown).
+-- Retracting any member retracts the fact. One row per event of a correction link (fact_id its
+-- root) and per retracted event outside them (fact_id itself; it may be of any type, or unknown).
 --
--- Corrections and retractions are few: the chains are built from the corrections (the events
--- with corrects) and the targets they find by probing every known event_id, and the result is
--- small enough that effective() and the indicators join every event of a type against it.
+-- The chains, of any length, are resolved once per session into the table event_chains (one row
+-- per event and interval of commit time in which its root holds; see queries/session/chains.go):
+-- here a known_at only picks each member's row, and no query walks a chain.
 CREATE OR REPLACE MACRO event_facts(typ, known_at) AS TABLE
 WITH
-corrections AS (
-    SELECT event_id, event_type, corrects, recorded_at FROM known_events(typ, known_at)
-    WHERE corrects IS NOT NULL
-),
-links AS (
-    SELECT c.event_id AS child, t.event_id AS parent, c.recorded_at AS child_recorded_at, t.recorded_at AS parent_recorded_at
-    FROM corrections c
-    JOIN (SELECT event_id, event_type, recorded_at FROM known_events(typ, known_at)) t
-      ON c.corrects = t.event_id AND c.event_type = t.event_type
-    WHERE c.event_id <> t.event_id
-),
--- Each correction's root, up to ten links up (chains are a few links long; the quality
--- report's corrections section is where a longer one would show).
-up AS (
-    SELECT l1.child AS event_id, coalesce(l10.parent, l9.parent, l8.parent, l7.parent, l6.parent, l5.parent, l4.parent, l3.parent, l2.parent, l1.parent) AS fact_id
-    FROM links l1
-    LEFT JOIN links l2 ON l2.child = l1.parent
-    LEFT JOIN links l3 ON l3.child = l2.parent
-    LEFT JOIN links l4 ON l4.child = l3.parent
-    LEFT JOIN links l5 ON l5.child = l4.parent
-    LEFT JOIN links l6 ON l6.child = l5.parent
-    LEFT JOIN links l7 ON l7.child = l6.parent
-    LEFT JOIN links l8 ON l8.child = l7.parent
-    LEFT JOIN links l9 ON l9.child = l8.parent
-    LEFT JOIN links l10 ON l10.child = l9.parent
-),
-linked AS (
-    SELECT child AS event_id, child_recorded_at AS recorded_at FROM links
-    UNION SELECT parent, parent_recorded_at FROM links
-),
--- Members of chains (facts of more than one event).
 members AS (
-    SELECT m.event_id, m.fact_id, k.recorded_at
-    FROM (SELECT event_id, fact_id FROM up UNION SELECT DISTINCT fact_id, fact_id FROM up) m
-    JOIN linked k ON k.event_id = m.event_id
+    SELECT event_id, fact_id, recorded_at FROM event_chains
+    WHERE (typ IS NULL OR event_type = typ)
+      AND CASE WHEN known_at IS NULL THEN valid_to IS NULL
+               ELSE valid_from <= known_at AND (valid_to IS NULL OR known_at < valid_to) END
 ),
 ret AS (SELECT DISTINCT retracted_event_id AS event_id FROM known_events('event.retracted', known_at)),
 dead_facts AS (SELECT DISTINCT m.fact_id FROM members m SEMI JOIN ret r ON r.event_id = m.event_id)

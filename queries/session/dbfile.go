@@ -28,18 +28,15 @@ func WriteDBFile(ctx context.Context, w *warehouse.Warehouse) (warehouse.Snapsho
 		return snap, fmt.Errorf("session: database file: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	stmts := append([]string{
+	pre := []string{
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
 		"SET parquet_metadata_cache = true",
-	}, ViewSQL(w, snap)...)
-	stmts = append(stmts, "CHECKPOINT")
-	for _, s := range stmts {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			db.Close()
-			os.Remove(tmp)
-			return snap, fmt.Errorf("session: database file %q: %w", firstLine(s), err)
-		}
+	}
+	if err := build(ctx, db, w, snap, pre, []string{"CHECKPOINT"}); err != nil {
+		db.Close()
+		os.Remove(tmp)
+		return snap, fmt.Errorf("session: database file: %w", err)
 	}
 	if err := db.Close(); err != nil {
 		os.Remove(tmp)

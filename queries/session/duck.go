@@ -163,8 +163,9 @@ FROM (SELECT file_name, unnest(string_split(decode(value), ',')) AS e
 		"COMMENT ON COLUMN warehouse_files.committed_at IS "+quote("When the snapshot that added the file was committed (thời điểm ghi nhận vào kho)"))
 }
 
-// ViewSQL is the DDL of the views over a pinned snapshot of the warehouse.
-func ViewSQL(w *warehouse.Warehouse, s warehouse.Snapshot) []string {
+// viewSQL is the DDL of the views over a pinned snapshot of the warehouse. It creates the table
+// event_chains empty: build fills it (see chains.go) before the views that read it.
+func viewSQL(w *warehouse.Warehouse, s warehouse.Snapshot) []string {
 	ev, dl := warehouse.EventColumns(), warehouse.DeadLetterColumns()
 	stmts := filesSQL(s)
 	stmts = append(stmts,
@@ -181,6 +182,8 @@ func ViewSQL(w *warehouse.Warehouse, s warehouse.Snapshot) []string {
 		stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN dead_letters.%s IS %s", ident(c.Name), quote(c.Doc)))
 	}
 	stmts = append(stmts, typeSources(w.SchemaFile(warehouse.EventsLog), s.Tables[warehouse.EventsLog].Files)...)
+	stmts = append(stmts, chainsTable,
+		"COMMENT ON TABLE event_chains IS "+quote("Correction chains resolved: each chain member's fact (its root) from valid_from until valid_to, by commit time (chuỗi đính chính)"))
 	stmts = append(stmts, queries.Views()...)
 	stmts = append(stmts,
 		`CREATE OR REPLACE VIEW events_log AS
@@ -295,7 +298,7 @@ func OpenWith(ctx context.Context, w *warehouse.Warehouse, o Options) (*sql.DB, 
 	}
 	// One connection: the settings below are per database, and a pool would only add sessions.
 	db.SetMaxOpenConns(1)
-	setup := []string{
+	pre := []string{
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
 		// Views are bound many times (at creation and per query): keep Parquet footers in memory.
@@ -306,7 +309,7 @@ func OpenWith(ctx context.Context, w *warehouse.Warehouse, o Options) (*sql.DB, 
 		// spill to disk instead and keeps ntm a good neighbour on a shared machine.
 		"SET memory_limit = '4GB'",
 	}
-	setup = append(setup, ViewSQL(w, snap)...)
+	var setup []string
 	dirs := []string{quote(w.Dir() + "/")}
 	for _, d := range o.AllowDirs {
 		dirs = append(dirs, quote(strings.TrimSuffix(d, "/")+"/"))
@@ -321,13 +324,28 @@ func OpenWith(ctx context.Context, w *warehouse.Warehouse, o Options) (*sql.DB, 
 	if !o.Unlocked {
 		setup = append(setup, "SET lock_configuration = true")
 	}
-	for _, s := range setup {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			db.Close()
-			return nil, snap, fmt.Errorf("session: duckdb setup %q: %w", firstLine(s), err)
-		}
+	if err := build(ctx, db, w, snap, pre, setup); err != nil {
+		db.Close()
+		return nil, snap, err
 	}
 	return db, snap, nil
+}
+
+// build runs the statements before, then the views over snap (resolving the correction chains
+// once, right after creating their table), then the statements after.
+func build(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, snap warehouse.Snapshot, before, after []string) error {
+	stmts := slices.Concat(before, viewSQL(w, snap), after)
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("session: duckdb setup %q: %w", firstLine(s), err)
+		}
+		if s == chainsTable {
+			if err := fillChains(ctx, db); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func firstLine(s string) string {

@@ -1,0 +1,143 @@
+package queries_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/thanhhoa-ntm/ntm/etl/ingest"
+	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/queries"
+)
+
+// response is a survey.response line of survey KS-1 (units.ndjson's commune 14758), recorded
+// second seconds after 10:00 on 2024-05-10; corrects "" for none.
+func response(id, corrects string, second, satisfaction int) []byte {
+	c := ""
+	if corrects != "" {
+		c = fmt.Sprintf(`"corrects":%q,`, corrects)
+	}
+	rec := time.Date(2024, 5, 10, 10, 0, 0, 0, time.FixedZone("ICT", 7*3600)).Add(time.Duration(second) * time.Second)
+	return fmt.Appendf(nil, `{"event_id":%q,"event_type":"survey.response","schema_version":1,"occurred_at":"2024-05-10T09:00:00+07:00","recorded_at":%q,"source":{"level":"province","unit_code":"38","system":"ntm-test"},"unit_code":"14758",%s"payload":{"survey_id":"KS-1","satisfaction":%d}}`,
+		id, rec.Format(time.RFC3339), c, satisfaction)
+}
+
+func retraction(id, target string) []byte {
+	return fmt.Appendf(nil, `{"event_id":%q,"event_type":"event.retracted","schema_version":1,"occurred_at":"2024-05-20T09:00:00+07:00","recorded_at":"2024-05-20T10:00:00+07:00","source":{"level":"province","unit_code":"38","system":"ntm-test"},"unit_code":"14758","payload":{"event_id":%q,"reason":"nhập nhầm"}}`, id, target)
+}
+
+const survey = `{"event_id":"e-ks1","event_type":"survey.conducted","schema_version":1,"occurred_at":"2024-05-01T09:00:00+07:00","recorded_at":"2024-05-01T10:00:00+07:00","source":{"level":"province","unit_code":"38","system":"ntm-test"},"unit_code":"14758","payload":{"survey_id":"KS-1","topic":"ntm_satisfaction","channel":"online","opened_on":"2024-05-01","closed_on":"2024-05-31"}}`
+
+// chainLines is a chain of links corrections of "<name>-0": every member but the last is
+// dissatisfied (1), the last satisfied (5), each recorded a second after the one it corrects.
+func chainLines(name string, links int) [][]byte {
+	out := [][]byte{response(name+"-0", "", 0, 1)}
+	for i := 1; i <= links; i++ {
+		sat := 1
+		if i == links {
+			sat = 5
+		}
+		out = append(out, response(fmt.Sprintf("%s-%d", name, i), fmt.Sprintf("%s-%d", name, i-1), i, sat))
+	}
+	return out
+}
+
+// satisfaction is soc.satisfaction_rate for May 2024 in the province: satisfied responses and
+// responses, each fact once.
+func satisfaction(t *testing.T, db *sql.DB, knownAt *time.Time) (num, den int64) {
+	t.Helper()
+	p, err := queries.ParsePeriod("2024-05")
+	require.NoError(t, err)
+	rows, err := queries.Indicators(context.Background(), db, p, knownAt)
+	require.NoError(t, err)
+	for _, r := range rows {
+		if r.IndicatorID == "soc.satisfaction_rate" && r.ScopeCode == "38" {
+			return r.Numerator, r.Denominator
+		}
+	}
+	t.Fatal("no soc.satisfaction_rate row for the province")
+	return 0, 0
+}
+
+func queryInt(t *testing.T, db *sql.DB, query string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	require.NoError(t, db.QueryRow(query, args...).Scan(&n), query)
+	return n
+}
+
+// Correction chains of any length count once, in their last form; retracting the original or a
+// middle member retracts the whole fact; events_log holds each event once.
+func TestCorrectionChains(t *testing.T) {
+	f := newFixture(t)
+	lines := append(readLines(t, "units.ndjson"), []byte(survey), response("plain", "", 0, 5))
+	lengths := []int{1, 2, 11, 50, 1000}
+	for _, n := range lengths {
+		lines = append(lines, chainLines(fmt.Sprintf("c%d", n), n)...)
+	}
+	lines = append(lines, chainLines("ret-first", 3)...)
+	lines = append(lines, retraction("x-ret-first", "ret-first-0"))
+	lines = append(lines, chainLines("ret-middle", 3)...)
+	lines = append(lines, retraction("x-ret-middle", "ret-middle-2"))
+	kit.Produce(t, f.addr, lines)
+	_, err := ingest.Run(context.Background(), ingest.Config{Brokers: []string{f.addr}, Topics: []string{kit.Topic},
+		Group: "chains", Warehouse: f.wh, UntilCaughtUp: true, Log: quiet()})
+	require.NoError(t, err)
+	db := f.db(t)
+
+	assert.Equal(t, int64(len(lines)), queryInt(t, db, "SELECT count(*) FROM events_log"))
+	assert.Equal(t, int64(len(lines)), queryInt(t, db, "SELECT count(DISTINCT event_id) FROM events_log"), "one row per event")
+
+	for _, n := range lengths {
+		name := fmt.Sprintf("c%d", n)
+		assert.Equal(t, int64(n), queryInt(t, db, "SELECT count(*) FROM events_log WHERE event_id LIKE ? AND superseded", name+"-%"),
+			"%s: all but the last member are superseded", name)
+		var standing, fact string
+		require.NoError(t, db.QueryRow("SELECT event_id, fact_id FROM effective('survey.response', NULL) WHERE event_id LIKE ?", name+"-%").Scan(&standing, &fact))
+		assert.Equal(t, fmt.Sprintf("%s-%d", name, n), standing, "%s: the last correction stands", name)
+		assert.Equal(t, name+"-0", fact, "%s: the fact is rooted at the original", name)
+	}
+	for _, name := range []string{"ret-first", "ret-middle"} {
+		assert.Zero(t, queryInt(t, db, "SELECT count(*) FROM effective('survey.response', NULL) WHERE event_id LIKE ?", name+"-%"), name)
+		assert.Equal(t, int64(4), queryInt(t, db, "SELECT count(*) FROM events_log WHERE event_id LIKE ? AND retracted", name+"-%"), name)
+	}
+
+	num, den := satisfaction(t, db, nil)
+	assert.Equal(t, int64(1+len(lengths)), den, "the plain response and each chain once")
+	assert.Equal(t, int64(1+len(lengths)), num, "each chain in its last (satisfied) form")
+}
+
+// A correction that arrives before the event it corrects is a plain event until its target is
+// stored; from then on the two are one fact, also for known_at instants between the commits.
+func TestCorrectionBeforeItsTarget(t *testing.T) {
+	f := newFixture(t)
+	f.ingest(t, "units.ndjson")
+	kit.Produce(t, f.addr, [][]byte{[]byte(survey), response("late-1", "late-0", 5, 5)})
+	run := func() {
+		_, err := ingest.Run(context.Background(), ingest.Config{Brokers: []string{f.addr}, Topics: []string{kit.Topic},
+			Group: "chains", Warehouse: f.wh, UntilCaughtUp: true, Log: quiet()})
+		require.NoError(t, err)
+	}
+	run()
+	between := time.Now()
+	time.Sleep(10 * time.Millisecond) // commit times are the clock's; keep them apart
+	kit.Produce(t, f.addr, [][]byte{response("late-0", "", 0, 1)})
+	run()
+	db := f.db(t)
+
+	num, den := satisfaction(t, db, &between)
+	assert.Equal(t, [2]int64{1, 1}, [2]int64{num, den}, "before its target, the correction counts as a plain event")
+	num, den = satisfaction(t, db, nil)
+	assert.Equal(t, [2]int64{1, 1}, [2]int64{num, den}, "then the two are one fact, in the correction's form")
+
+	var superseded bool
+	require.NoError(t, db.QueryRow("SELECT superseded FROM event_status(NULL) WHERE event_id = 'late-0'").Scan(&superseded))
+	assert.True(t, superseded)
+	assert.Zero(t, queryInt(t, db, "SELECT count(*) FROM event_status(?::TIMESTAMPTZ) WHERE event_id = 'late-0'", between.UTC()), "not yet known")
+	assert.Equal(t, int64(2), queryInt(t, db, "SELECT count(*) FROM events_log WHERE event_id LIKE 'late-%'"))
+}
