@@ -141,3 +141,40 @@ func TestCorrectionBeforeItsTarget(t *testing.T) {
 	assert.Zero(t, queryInt(t, db, "SELECT count(*) FROM event_status(?::TIMESTAMPTZ) WHERE event_id = 'late-0'", between.UTC()), "not yet known")
 	assert.Equal(t, int64(2), queryInt(t, db, "SELECT count(*) FROM events_log WHERE event_id LIKE 'late-%'"))
 }
+
+// The indicators() macro and queries.Indicators (behind ntm indicators and the API) give every
+// row the same value and verdict: one formatter, in SQL.
+func TestIndicatorFormatterIsOne(t *testing.T) {
+	f := newFixture(t)
+	f.ingest(t, "units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson")
+	db := f.db(t)
+	rows := compute(t, db, "2025", nil)
+	got, err := db.Query("SELECT indicator_id, scope_code, CAST(value AS VARCHAR), CAST(met AS VARCHAR) FROM indicators('2025', NULL)")
+	require.NoError(t, err)
+	defer got.Close()
+	i := 0
+	for got.Next() {
+		var id, scope string
+		var value, met sql.NullString
+		require.NoError(t, got.Scan(&id, &scope, &value, &met))
+		require.Less(t, i, len(rows))
+		assert.Equal(t, [4]string{rows[i].IndicatorID, rows[i].ScopeCode, rows[i].Value, rows[i].Met},
+			[4]string{id, scope, value.String, met.String})
+		i++
+	}
+	require.NoError(t, got.Err())
+	assert.Equal(t, len(rows), i)
+
+	for _, c := range []struct {
+		num, den int64
+		want     string
+	}{
+		{1, 3, "0.333333"}, {2, 3, "0.666667"}, {1, 8, "0.125000"}, {1, 2_000_000, "0.000001"},
+		{1, 2_000_001, "0.000000"}, {0, 5, "0.000000"}, {5, 5, "1.000000"}, {7, 2, "3.500000"},
+		{9_000_000_000_000_000_000 / 1000, 3, "3000000000000000.000000"}, {5, 0, ""},
+	} {
+		var v sql.NullString
+		require.NoError(t, db.QueryRow("SELECT CAST(ratio6(?::BIGINT, ?::BIGINT) AS VARCHAR)", c.num, c.den).Scan(&v))
+		assert.Equal(t, c.want, v.String, "%d/%d", c.num, c.den)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math/big"
 	"regexp"
 	"strconv"
 	"time"
@@ -60,7 +59,7 @@ func Indicators(ctx context.Context, db *sql.DB, p Period, knownAt *time.Time) (
 	// The bounds go in as literals rather than parameters, so that DuckDB pushes them into the
 	// scans of the event log (a parameter is not a constant when the query is planned).
 	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT indicator_id, scope_level, scope_code, numerator, denominator,
-		CAST(target AS VARCHAR) FROM period_indicators(?, DATE '%s', DATE '%s', CAST(? AS TIMESTAMPTZ))`,
+		CAST(value AS VARCHAR), CAST(target AS VARCHAR), met FROM period_indicators(?, DATE '%s', DATE '%s', CAST(? AS TIMESTAMPTZ))`,
 		p.Start.Format(time.DateOnly), p.End.Format(time.DateOnly)), p.Label, at)
 	if err != nil {
 		return nil, fmt.Errorf("indicators %s: %w", p.Label, err)
@@ -69,36 +68,16 @@ func Indicators(ctx context.Context, db *sql.DB, p Period, knownAt *time.Time) (
 	var out []Row
 	for rows.Next() {
 		r := Row{Period: p.Label}
-		var target sql.NullString
-		if err := rows.Scan(&r.IndicatorID, &r.ScopeLevel, &r.ScopeCode, &r.Numerator, &r.Denominator, &target); err != nil {
+		var value, target sql.NullString
+		var met sql.NullBool
+		if err := rows.Scan(&r.IndicatorID, &r.ScopeLevel, &r.ScopeCode, &r.Numerator, &r.Denominator, &value, &target, &met); err != nil {
 			return nil, err
 		}
-		r.Target = target.String
-		r.Value, r.Met = judge(r.Numerator, r.Denominator, r.Target)
+		r.Value, r.Target = value.String, target.String
+		if met.Valid {
+			r.Met = strconv.FormatBool(met.Bool)
+		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// judge formats the exact ratio rounded half-up to 6 decimals and compares the exact ratio
-// (not the rounded value) with the target.
-func judge(num, den int64, target string) (value, met string) {
-	if den == 0 {
-		return "", ""
-	}
-	ratio := new(big.Rat).SetFrac64(num, den)
-	// Half-up at 6 decimals: floor(ratio * 10^6 + 1/2) for non-negative ratios.
-	scaled := new(big.Rat).Mul(ratio, big.NewRat(1_000_000, 1))
-	scaled.Add(scaled, big.NewRat(1, 2))
-	q := new(big.Int).Quo(scaled.Num(), scaled.Denom())
-	s := fmt.Sprintf("%07d", q)
-	value = s[:len(s)-6] + "." + s[len(s)-6:]
-	if target == "" {
-		return value, ""
-	}
-	t, ok := new(big.Rat).SetString(target)
-	if !ok {
-		return value, ""
-	}
-	return value, strconv.FormatBool(ratio.Cmp(t) >= 0)
 }

@@ -430,9 +430,17 @@ CREATE OR REPLACE MACRO period_end(p) AS
 -- period_indicators: the same for a period given with its bounds, which indicators derives from
 -- the label. The bounds are spelled into every filter of indicator_values that uses them, so
 -- passing them as date literals (as queries.Indicators does) keeps the query cheap to plan.
+-- ratio6: num / den rounded half-up to 6 decimals, exactly (integer arithmetic, no DOUBLE), as
+-- DECIMAL(38,6); NULL when den is 0. The one formatter of an indicator's value: `ntm indicators`,
+-- the API, the open data and the report all read it from here.
+CREATE OR REPLACE MACRO ratio6(num, den) AS
+    CASE WHEN den <> 0 THEN (
+        WITH q AS (SELECT (CAST(num AS HUGEINT) * 2000000 + den) // (2 * CAST(den AS HUGEINT)) AS q)
+        SELECT CAST(printf('%d.%06d', q // 1000000, q % 1000000) AS DECIMAL(38,6)) FROM q) END;
+
 CREATE OR REPLACE MACRO period_indicators(p, start_d, end_d, known_at) AS TABLE
 SELECT indicator_id, p AS period, scope_level, scope_code, numerator, denominator,
-       CASE WHEN denominator <> 0 THEN numerator / denominator END AS value,
+       ratio6(numerator, denominator) AS value,
        target,
        CASE WHEN target IS NOT NULL AND denominator <> 0
             THEN CAST(numerator AS HUGEINT) * 100 >= CAST(round(target * 100) AS HUGEINT) * denominator END AS met

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/thanhhoa-ntm/ntm/queries/render"
 )
 
 // Section is one part of the data-quality report: a titled table.
@@ -47,40 +49,12 @@ func Quality(ctx context.Context, db *sql.DB, p Period, knownAt *time.Time) ([]S
 		if err != nil {
 			return nil, fmt.Errorf("quality %s: %w", q.name, err)
 		}
-		s := Section{Name: q.name, Title: q.title}
-		s.Columns, err = rows.Columns()
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		types, err := rows.ColumnTypes()
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		for rows.Next() {
-			vals := make([]any, len(s.Columns))
-			ptrs := make([]any, len(vals))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			for i, v := range vals {
-				// A DATE is a local calendar day: keep it one, never an instant.
-				if t, ok := v.(time.Time); ok && types[i].DatabaseTypeName() == "DATE" {
-					vals[i] = t.UTC().Format(time.DateOnly)
-				}
-			}
-			s.Rows = append(s.Rows, vals)
-		}
-		err = rows.Err()
+		res, _, err := render.Read(rows, 0)
 		rows.Close()
 		if err != nil {
 			return nil, fmt.Errorf("quality %s: %w", q.name, err)
 		}
+		s := Section{Name: q.name, Title: q.title, Columns: res.Columns, Rows: res.Rows}
 		out = append(out, s)
 	}
 	return out, nil

@@ -7,12 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/duckdb/duckdb-go/v2"
+	"github.com/thanhhoa-ntm/ntm/queries/render"
 	"github.com/thanhhoa-ntm/ntm/queries/session"
 
 	"github.com/thanhhoa-ntm/ntm/warehouse"
@@ -149,78 +148,9 @@ func query(ctx context.Context, db *sql.DB, q string, maxRows int) ([]string, []
 		return nil, nil, false, err
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
+	res, truncated, err := render.Read(rows, maxRows)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	out := [][]any{}
-	for rows.Next() {
-		if len(out) == maxRows {
-			return cols, out, true, nil
-		}
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, nil, false, err
-		}
-		for i, v := range vals {
-			vals[i] = jsonValue(v)
-		}
-		out = append(out, vals)
-	}
-	return cols, out, false, rows.Err()
-}
-
-// jsonValue makes a value of a result row, and the values nested in it, fit for JSON. Bytes
-// become text and timestamps RFC 3339 in UTC. NaN and the infinities, which JSON cannot spell,
-// become the strings "NaN", "Infinity" and "-Infinity", wherever they are nested: left as they
-// are, they would make the encoder fail and the answer a 500.
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case []byte:
-		return string(x)
-	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
-	case float64:
-		return jsonFloat(x)
-	case float32:
-		return jsonFloat(float64(x))
-	case []any:
-		for i := range x {
-			x[i] = jsonValue(x[i])
-		}
-		return x
-	case map[string]any:
-		for k := range x {
-			x[k] = jsonValue(x[k])
-		}
-		return x
-	case duckdb.OrderedMap:
-		var m duckdb.OrderedMap
-		keys, values := x.Keys(), x.Values()
-		for i := range keys {
-			m.Set(jsonValue(keys[i]), jsonValue(values[i]))
-		}
-		return m
-	case duckdb.Union:
-		x.Value = jsonValue(x.Value)
-		return x
-	}
-	return v
-}
-
-// jsonFloat returns f, or its name when JSON has no number for it.
-func jsonFloat(f float64) any {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	return f
+	return res.Columns, res.Rows, truncated, nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 
 	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/queries/render"
 )
 
 func qualityCommand() command {
@@ -60,7 +61,7 @@ func writeQuality(w io.Writer, format string, limit int, sections []queries.Sect
 			for _, r := range s.Rows {
 				rec := []string{s.Name}
 				for _, v := range r {
-					rec = append(rec, text(v, ""))
+					rec = append(rec, render.Text(v, ""))
 				}
 				_ = cw.Write(rec)
 			}
@@ -74,7 +75,7 @@ func writeQuality(w io.Writer, format string, limit int, sections []queries.Sect
 			for i, r := range s.Rows {
 				o := map[string]any{}
 				for j, c := range s.Columns {
-					o[c] = jsonValue(r[j])
+					o[c] = r[j]
 				}
 				rows[i] = o
 			}

@@ -5,16 +5,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 
 	"flag"
 	"fmt"
+	"github.com/thanhhoa-ntm/ntm/queries/render"
 	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"io"
-	"math/big"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/thanhhoa-ntm/ntm/warehouse"
@@ -65,39 +63,11 @@ func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer
 		return fmt.Errorf("query: %w", err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
+	res, _, err := render.Read(rows, 0)
 	if err != nil {
-		return err
-	}
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return err
-	}
-	isDate := make([]bool, len(types))
-	for i, t := range types {
-		isDate[i] = t.DatabaseTypeName() == "DATE"
-	}
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		for i, v := range vals {
-			// A DATE is a calendar day, not an instant: print it as such, never shifted.
-			if t, ok := v.(time.Time); ok && isDate[i] {
-				vals[i] = civilDate(t.UTC().Format(time.DateOnly))
-			}
-		}
-		out = append(out, vals)
-	}
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
+	cols, out := res.Columns, res.Rows
 	switch format {
 	case "csv":
 		cw := csv.NewWriter(w)
@@ -105,7 +75,7 @@ func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer
 		for _, r := range out {
 			rec := make([]string, len(r))
 			for i, v := range r {
-				rec[i] = text(v, "")
+				rec[i] = render.Text(v, "")
 			}
 			_ = cw.Write(rec)
 		}
@@ -125,7 +95,7 @@ func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer
 					bw.WriteString(", ")
 				}
 				k, _ := json.Marshal(c)
-				v, err := json.Marshal(jsonValue(r[j]))
+				v, err := json.Marshal(r[j])
 				if err != nil {
 					return err
 				}
@@ -144,54 +114,6 @@ func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer
 	return printTable(w, cols, out)
 }
 
-var local = time.FixedZone("+07", 7*3600)
-
-// civilDate is a DATE value, already formatted.
-type civilDate string
-
-// text renders a value for table and CSV output; times in local time (UTC+07:00).
-func text(v any, null string) string {
-	switch v := v.(type) {
-	case nil:
-		return null
-	case civilDate:
-		return string(v)
-	case time.Time:
-		return v.In(local).Format(time.RFC3339Nano)
-	case []byte:
-		if utf8.Valid(v) {
-			return string(v)
-		}
-		return "\\x" + hex.EncodeToString(v)
-	case *big.Int:
-		return v.String()
-	case []any, map[string]any:
-		b, _ := json.Marshal(jsonValue(v))
-		return string(b)
-	}
-	return fmt.Sprint(v)
-}
-
-func jsonValue(v any) any {
-	switch v := v.(type) {
-	case civilDate:
-		return string(v)
-	case time.Time:
-		return v.In(local).Format(time.RFC3339Nano)
-	case []byte:
-		return text(v, "")
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = jsonValue(x)
-		}
-		return out
-	case *big.Int:
-		return v.String()
-	}
-	return v
-}
-
 func printTable(w io.Writer, cols []string, rows [][]any) error {
 	widths := make([]int, len(cols))
 	cells := make([][]string, len(rows))
@@ -201,10 +123,7 @@ func printTable(w io.Writer, cols []string, rows [][]any) error {
 	for r, row := range rows {
 		cells[r] = make([]string, len(row))
 		for i, v := range row {
-			s := strings.ReplaceAll(text(v, "NULL"), "\n", "\\n")
-			if utf8.RuneCountInString(s) > 80 {
-				s = string([]rune(s)[:79]) + "…"
-			}
+			s := render.Cell(v, 80)
 			cells[r][i] = s
 			widths[i] = max(widths[i], utf8.RuneCountInString(s))
 		}
