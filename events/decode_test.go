@@ -1,11 +1,14 @@
 package events_test
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/thanhhoa-ntm/ntm/events"
@@ -855,4 +858,18 @@ func TestBusinessDate(t *testing.T) {
 			require.Equal(t, want, e.BusinessDate)
 		})
 	}
+}
+
+// RejectionOf is the one verdict of an error: a rejection is itself, anything else bad_value.
+func TestRejectionOf(t *testing.T) {
+	assert.Nil(t, events.RejectionOf(nil))
+	_, err := (&events.Decoder{}).Decode([]byte("{"))
+	rej := events.RejectionOf(err)
+	require.NotNil(t, rej)
+	assert.Equal(t, events.NotJSON, rej.Reason)
+	wrapped := events.RejectionOf(fmt.Errorf("line 3: %w", err))
+	assert.Same(t, rej, wrapped)
+	other := events.RejectionOf(errors.New("boom"))
+	assert.Equal(t, events.BadValue, other.Reason)
+	assert.Equal(t, "boom", other.Message)
 }

@@ -1,6 +1,9 @@
 package events
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Reason is a machine-readable rejection reason of the contract.
 type Reason string
@@ -38,4 +41,18 @@ func (r *Rejection) Error() string { return string(r.Reason) + ": " + r.Message 
 
 func reject(reason Reason, field, format string, args ...any) *Rejection {
 	return &Rejection{Reason: reason, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// RejectionOf is the rejection that an error of Decode stands for: the one verdict on a line for
+// every caller (ntm validate's tally, ingest, the gateway). Decode returns only rejections; any
+// other error would be a bug, and is judged bad_value so that the line still lands in the dead
+// letters with its bytes instead of being lost or failing the caller.
+func RejectionOf(err error) *Rejection {
+	if err == nil {
+		return nil
+	}
+	if rej, ok := errors.AsType[*Rejection](err); ok {
+		return rej
+	}
+	return &Rejection{Reason: BadValue, Message: err.Error()}
 }

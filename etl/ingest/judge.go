@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 
@@ -62,11 +61,7 @@ type worker struct {
 func (wk *worker) judge(v *verdict) {
 	ev, err := wk.dec.Decode(v.rec.Value)
 	if err != nil {
-		var rej *events.Rejection
-		if !errors.As(err, &rej) {
-			rej = &events.Rejection{Reason: events.BadValue, Message: err.Error()}
-		}
-		v.rej = rej
+		v.rej = events.RejectionOf(err)
 		return
 	}
 	v.ev = ev

@@ -2,7 +2,6 @@ package ndjson
 
 import (
 	"crypto/sha256"
-	"errors"
 
 	"github.com/thanhhoa-ntm/ntm/events"
 )
@@ -41,11 +40,8 @@ func (t *Tally) Add(line []byte, lineNo int) {
 	t.Lines++
 	ev, err := t.dec.Decode(line)
 	if err != nil {
-		reason, msg := events.NotJSON, err.Error()
-		if rej, ok := errors.AsType[*events.Rejection](err); ok {
-			reason, msg = rej.Reason, rej.Message
-		}
-		t.reject(reason, lineNo, msg)
+		rej := events.RejectionOf(err)
+		t.reject(rej.Reason, lineNo, rej.Message)
 		return
 	}
 	t.buf = events.AppendCanonical(t.buf[:0], ev.Raw)

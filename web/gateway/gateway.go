@@ -308,10 +308,7 @@ func (h *handler) judge(body io.Reader, p auth.Principal) (*Response, []pending,
 		}
 		ev, err := dec.Decode(line)
 		if err != nil {
-			var rej *events.Rejection
-			if !errors.As(err, &rej) {
-				return nil, nil, fmt.Errorf("BUG: decode returned %w, not a rejection", err)
-			}
+			rej := events.RejectionOf(err)
 			resp.Results = append(resp.Results, Result{Line: n, Status: StatusRejected,
 				Reason: string(rej.Reason), Field: rej.Field, Message: rej.Message})
 			continue
