@@ -32,8 +32,8 @@ SELECT * FROM (VALUES
 COMMENT ON TABLE indicator_targets IS 'The plan''s 2025 target of each indicator (chỉ tiêu đến năm 2025)';
 
 -- indicator_values reads each event type once, from that type's files, with the columns it needs
--- and the period's bounds pushed into the scan; it settles correction chains and retractions once
--- for all types (dropped) and computes the unit hierarchy once (sc). Flow indicators count per
+-- and the period's bounds pushed into the scan, through standing() (correction chains and
+-- retractions settled, from the session's event_chains) and computes the unit hierarchy once (sc). Flow indicators count per
 -- unit and day before they resolve units, so the hierarchy is looked up once per unit and day
 -- rather than once per event.
 CREATE OR REPLACE MACRO indicator_values(start_d, end_d, known_at) AS TABLE
@@ -57,10 +57,6 @@ scopes AS (
     UNION ALL SELECT 'district', code FROM districts
 ),
 
--- The known events that do not count, of every type: superseded members of correction chains
--- and retracted facts. Every read of a type below leaves them out, which makes it effective().
-dropped AS MATERIALIZED (SELECT event_id FROM event_facts(NULL, known_at) WHERE superseded OR retracted),
-
 -- Digital government: dossiers, the latest event per dossier over all time. A dossier whose
 -- latest event is dated in the period has all its later-ordered events on or after start_d, so
 -- only those are read. Most dossiers have one event: only those that share a hash of their
@@ -68,7 +64,7 @@ dropped AS MATERIALIZED (SELECT event_id FROM event_facts(NULL, known_at) WHERE 
 dossier_events AS MATERIALIZED (
     SELECT hash(e.dossier_id) AS h, e.dossier_id, e.level, e.processed_online, e.unit_code,
            e.business_date, e.recorded_at, e.event_id
-    FROM known_events('dossier.completed', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('dossier.completed', known_at) e
     WHERE e.business_date >= start_d
 ),
 repeated_dossiers AS (SELECT h FROM dossier_events GROUP BY h HAVING count(*) > 1),
@@ -102,14 +98,14 @@ dossier_items AS (
 -- a code anew when the code is not among the codes it merges.
 born AS (
     SELECT into_code AS code, max(business_date) AS born_on
-    FROM known_events('admin_unit.merged', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('admin_unit.merged', known_at) e
     WHERE e.business_date <= end_d AND NOT list_contains(e.from_codes, e.into_code)
     GROUP BY into_code
 ),
 assessments AS (
     SELECT a.unit_code, a.criteria_set, a.indicator, a.met
     FROM (SELECT e.unit_code, e.criteria_set, e.indicator, e.met, e.assessed_on, e.business_date, e.recorded_at, e.event_id
-          FROM known_events('criterion.assessed', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+          FROM standing('criterion.assessed', known_at) e
           WHERE e.assessed_on <= end_d) a
     LEFT JOIN born b ON b.code = a.unit_code
     WHERE b.born_on IS NULL OR a.assessed_on >= b.born_on
@@ -137,7 +133,7 @@ criteria_items AS (
 -- active; its unit is the unit_code of its latest registration on or before the end.
 manager_registered AS MATERIALIZED (
     SELECT e.person_ref, e.unit_code, e.business_date, e.recorded_at, e.event_id
-    FROM known_events('manager.registered', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('manager.registered', known_at) e
     WHERE e.business_date <= end_d
 ),
 managers AS (
@@ -145,7 +141,7 @@ managers AS (
         SELECT person_ref, 'manager.registered' AS event_type, business_date, recorded_at, event_id FROM manager_registered
         UNION ALL
         SELECT e.person_ref, e.event_type, e.business_date, e.recorded_at, e.event_id
-        FROM known_events('manager.departed', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+        FROM standing('manager.departed', known_at) e
         WHERE e.business_date <= end_d
     )
     QUALIFY row_number() OVER (PARTITION BY person_ref ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
@@ -156,7 +152,7 @@ manager_units AS (
 ),
 trained AS (
     SELECT DISTINCT e.person_ref
-    FROM known_events('training.completed', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('training.completed', known_at) e
     WHERE e.topic = 'digital_transformation' AND e.completed_on <= end_d
 ),
 manager_items AS (
@@ -171,7 +167,7 @@ manager_items AS (
 
 coop_registered AS MATERIALIZED (
     SELECT e.coop_id, e.unit_code, e.business_date, e.recorded_at, e.event_id
-    FROM known_events('cooperative.registered', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('cooperative.registered', known_at) e
     WHERE e.business_date <= end_d
 ),
 coops AS (
@@ -179,7 +175,7 @@ coops AS (
         SELECT coop_id, 'cooperative.registered' AS event_type, business_date, recorded_at, event_id FROM coop_registered
         UNION ALL
         SELECT e.coop_id, e.event_type, e.business_date, e.recorded_at, e.event_id
-        FROM known_events('cooperative.dissolved', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+        FROM standing('cooperative.dissolved', known_at) e
         WHERE e.business_date <= end_d
     )
     QUALIFY row_number() OVER (PARTITION BY coop_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
@@ -190,7 +186,7 @@ coop_units AS (
 ),
 digital_coops AS (
     SELECT DISTINCT e.coop_id
-    FROM known_events('cooperative.digital_adopted', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('cooperative.digital_adopted', known_at) e
     WHERE e.business_date <= end_d
 ),
 digital_coop_communes AS (
@@ -208,13 +204,13 @@ coop_items AS (
 
 models AS MATERIALIZED (
     SELECT e.model_id, e.unit_code, e.raw_material_area
-    FROM known_events('linkage_model.registered', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('linkage_model.registered', known_at) e
     WHERE e.business_date <= end_d
     QUALIFY row_number() OVER (PARTITION BY e.model_id ORDER BY e.business_date DESC, e.recorded_at DESC, e.event_id DESC) = 1
 ),
 digital_models AS MATERIALIZED (
     SELECT DISTINCT e.model_id
-    FROM known_events('linkage_model.digital_adopted', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('linkage_model.digital_adopted', known_at) e
     WHERE e.business_date <= end_d
 ),
 linkage_district_items AS (
@@ -235,7 +231,7 @@ raw_area_items AS (
 -- Digital society: a unit offers an active online service and runs an online satisfaction survey.
 service_launched AS MATERIALIZED (
     SELECT e.service_id, e.unit_code, e.business_date, e.recorded_at, e.event_id
-    FROM known_events('online_service.launched', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('online_service.launched', known_at) e
     WHERE e.business_date <= end_d
 ),
 services AS (
@@ -243,7 +239,7 @@ services AS (
         SELECT service_id, 'online_service.launched' AS event_type, business_date, recorded_at, event_id FROM service_launched
         UNION ALL
         SELECT e.service_id, e.event_type, e.business_date, e.recorded_at, e.event_id
-        FROM known_events('online_service.withdrawn', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+        FROM standing('online_service.withdrawn', known_at) e
         WHERE e.business_date <= end_d
     )
     QUALIFY row_number() OVER (PARTITION BY service_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
@@ -259,7 +255,7 @@ units_with_service AS (
 ),
 surveys AS MATERIALIZED (
     SELECT e.survey_id, e.unit_code, e.topic, e.channel, e.opened_on, e.business_date, e.recorded_at, e.event_id
-    FROM known_events('survey.conducted', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('survey.conducted', known_at) e
 ),
 units_with_survey AS (
     SELECT DISTINCT s.resolved
@@ -276,13 +272,13 @@ service_items AS (
 -- Pilots: a district has an approved smart model registered in it.
 smart_models AS (
     SELECT e.model_id, e.unit_code
-    FROM known_events('smart_model.registered', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('smart_model.registered', known_at) e
     WHERE e.business_date <= end_d
     QUALIFY row_number() OVER (PARTITION BY e.model_id ORDER BY e.business_date DESC, e.recorded_at DESC, e.event_id DESC) = 1
 ),
 approved_models AS (
     SELECT e.model_id
-    FROM known_events('smart_model.approved', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('smart_model.approved', known_at) e
     WHERE e.business_date <= end_d
 ),
 approved_districts AS (
@@ -299,7 +295,7 @@ pilot_items AS (
 -- Infrastructure: the latest report per village on or before the end.
 households AS (
     SELECT e.unit_code, e.with_smartphone, e.households
-    FROM known_events('household_survey.recorded', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('household_survey.recorded', known_at) e
     WHERE e.business_date <= end_d
     QUALIFY row_number() OVER (PARTITION BY e.unit_code ORDER BY e.business_date DESC, e.recorded_at DESC, e.event_id DESC) = 1
 ),
@@ -311,7 +307,7 @@ household_items AS (
 ),
 connectivity AS (
     SELECT e.unit_code, e.fixed_broadband
-    FROM known_events('connectivity.reported', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+    FROM standing('connectivity.reported', known_at) e
     WHERE e.business_date <= end_d
     QUALIFY row_number() OVER (PARTITION BY e.unit_code ORDER BY e.business_date DESC, e.recorded_at DESC, e.event_id DESC) = 1
 ),
@@ -323,7 +319,7 @@ connectivity_items AS (
 ),
 wifi_communes AS (
     SELECT DISTINCT s.commune_code
-    FROM known_events('wifi_hotspot.installed', known_at) w ANTI JOIN dropped x ON x.event_id = w.event_id
+    FROM standing('wifi_hotspot.installed', known_at) w
     JOIN at_end s ON s.code = w.unit_code
     WHERE w.free AND w.site = 'one_stop_shop' AND w.business_date <= end_d
 ),
@@ -342,7 +338,7 @@ ntm_surveys AS (
 ),
 response_days AS (
     SELECT r.unit_code, r.business_date, count_if(r.satisfaction >= 4) AS num, count(*) AS den
-    FROM known_events('survey.response', known_at) r ANTI JOIN dropped x ON x.event_id = r.event_id
+    FROM standing('survey.response', known_at) r
     WHERE r.business_date BETWEEN start_d AND end_d
       AND r.survey_id IN (SELECT survey_id FROM ntm_surveys)
     GROUP BY ALL
@@ -362,11 +358,11 @@ satisfaction_items AS (
 funding_days AS (
     SELECT unit_code, business_date, sum(num) AS num, sum(den) AS den FROM (
         SELECT e.unit_code, e.business_date, e.amount_vnd AS num, 0 AS den
-        FROM known_events('funding.disbursed', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+        FROM standing('funding.disbursed', known_at) e
         WHERE e.business_date <= end_d AND e.fiscal_year = year(CAST(end_d AS DATE))
         UNION ALL
         SELECT e.unit_code, e.business_date, 0, e.amount_vnd
-        FROM known_events('funding.allocated', known_at) e ANTI JOIN dropped x ON x.event_id = e.event_id
+        FROM standing('funding.allocated', known_at) e
         WHERE e.fiscal_year = year(CAST(end_d AS DATE))
     )
     GROUP BY ALL

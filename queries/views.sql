@@ -52,6 +52,13 @@ FROM known_events(typ, known_at) e
 LEFT JOIN event_facts(typ, known_at) f ON f.event_id = e.event_id
 WHERE f.event_id IS NULL OR NOT (f.superseded OR f.retracted);
 
+-- standing: the known events of one type that count, without the superseded members of
+-- correction chains and retracted facts; effective() without fact_id. Every read of a type in
+-- indicators.sql goes through it: the rule is written once.
+CREATE OR REPLACE MACRO standing(typ, known_at) AS TABLE
+SELECT e.* FROM known_events(typ, known_at) e
+ANTI JOIN (SELECT event_id FROM event_facts(typ, known_at) WHERE superseded OR retracted) x ON x.event_id = e.event_id;
+
 -- event_status: for every known event, whether a later member of its correction chain stands
 -- instead of it (superseded) and whether its fact was retracted.
 CREATE OR REPLACE MACRO event_status(known_at) AS TABLE
