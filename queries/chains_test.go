@@ -10,8 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/thanhhoa-ntm/ntm/etl/ingest"
-	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
 	"github.com/thanhhoa-ntm/ntm/queries"
 )
 
@@ -84,10 +82,7 @@ func TestCorrectionChains(t *testing.T) {
 	lines = append(lines, retraction("x-ret-first", "ret-first-0"))
 	lines = append(lines, chainLines("ret-middle", 3)...)
 	lines = append(lines, retraction("x-ret-middle", "ret-middle-2"))
-	kit.Produce(t, f.addr, lines)
-	_, err := ingest.Run(context.Background(), ingest.Config{Brokers: []string{f.addr}, Topics: []string{kit.Topic},
-		Group: "chains", Warehouse: f.wh, UntilCaughtUp: true, Log: quiet()})
-	require.NoError(t, err)
+	f.ingestLines(t, lines)
 	db := f.db(t)
 
 	assert.Equal(t, int64(len(lines)), queryInt(t, db, "SELECT count(*) FROM events_log"))
@@ -117,17 +112,10 @@ func TestCorrectionChains(t *testing.T) {
 func TestCorrectionBeforeItsTarget(t *testing.T) {
 	f := newFixture(t)
 	f.ingest(t, "units.ndjson")
-	kit.Produce(t, f.addr, [][]byte{[]byte(survey), response("late-1", "late-0", 5, 5)})
-	run := func() {
-		_, err := ingest.Run(context.Background(), ingest.Config{Brokers: []string{f.addr}, Topics: []string{kit.Topic},
-			Group: "chains", Warehouse: f.wh, UntilCaughtUp: true, Log: quiet()})
-		require.NoError(t, err)
-	}
-	run()
+	f.ingestLines(t, [][]byte{[]byte(survey), response("late-1", "late-0", 5, 5)})
 	between := time.Now()
 	time.Sleep(10 * time.Millisecond) // commit times are the clock's; keep them apart
-	kit.Produce(t, f.addr, [][]byte{response("late-0", "", 0, 1)})
-	run()
+	f.ingestLines(t, [][]byte{response("late-0", "", 0, 1)})
 	db := f.db(t)
 
 	num, den := satisfaction(t, db, &between)

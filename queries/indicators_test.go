@@ -113,12 +113,18 @@ func newFixture(t *testing.T) *fixture {
 // fixture line is a valid event, so nothing may reach the dead letters.
 func (f *fixture) ingest(t *testing.T, names ...string) {
 	t.Helper()
-	kit.Produce(t, f.addr, readLines(t, names...))
+	f.ingestLines(t, readLines(t, names...))
+	_, dead := kit.Counts(t, f.wh)
+	require.Empty(t, dead, "every fixture line is a valid event")
+}
+
+// ingestLines produces lines and runs ingest until it has caught up with them.
+func (f *fixture) ingestLines(t *testing.T, lines [][]byte) {
+	t.Helper()
+	kit.Produce(t, f.addr, lines)
 	_, err := ingest.Run(context.Background(), ingest.Config{Brokers: []string{f.addr}, Topics: []string{kit.Topic},
 		Group: "indicators", Warehouse: f.wh, UntilCaughtUp: true, Log: quiet()})
 	require.NoError(t, err)
-	_, dead := kit.Counts(t, f.wh)
-	require.Empty(t, dead, "every fixture line is a valid event")
 }
 
 // db opens a DuckDB session on the warehouse's current snapshot.

@@ -19,14 +19,15 @@ func statements(name string) []string {
 	}
 	var out []string
 	for _, s := range strings.Split(string(b), ";\n") {
-		if strings.TrimSpace(stripComments(s)) != "" {
+		if strings.TrimSpace(StripComments(s)) != "" {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-func stripComments(s string) string {
+// StripComments drops SQL comment lines: to tell an empty statement, or to quote one in a message.
+func StripComments(s string) string {
 	var b strings.Builder
 	for _, line := range strings.Split(s, "\n") {
 		if !strings.HasPrefix(strings.TrimSpace(line), "--") {

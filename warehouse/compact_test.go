@@ -213,10 +213,7 @@ func TestCompactKeepsRowsOffsetsAndTimes(t *testing.T) {
 			seen = append(seen, s)
 		}
 	}()
-	res, err := wh.Compact(ctx, warehouse.CompactOptions{Merge: merge(t), OnCommit: func(ctx context.Context) error {
-		_, err := session.WriteDBFile(ctx, wh)
-		return err
-	}})
+	res, err := wh.Compact(ctx, warehouse.CompactOptions{Merge: merge(t), OnCommit: session.DBFileHook(wh)})
 	close(stop)
 	wg.Wait()
 	require.NoError(t, err)

@@ -161,6 +161,16 @@ func (w *Warehouse) verifyTable(ctx context.Context, name string, t *table.Table
 	return nil
 }
 
+// ParquetSource is DuckDB's read of the files as they are stored, matched by column name: for
+// checks that must not depend on the SQL surface of queries/ (ntm verify, the ingest test kit).
+func ParquetSource(files []DataFile) string {
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = "'" + strings.ReplaceAll(f.Path, "'", "''") + "'"
+	}
+	return "read_parquet([" + strings.Join(paths, ", ") + "], union_by_name = true)"
+}
+
 // verifyData checks the stored rows themselves with DuckDB, reading the current snapshot's
 // files directly: the check must not depend on the SQL surface it guards.
 func (w *Warehouse) verifyData(ctx context.Context, r *Report) error {
@@ -179,11 +189,7 @@ func (w *Warehouse) verifyData(ctx context.Context, r *Report) error {
 		if len(files) == 0 {
 			return "(SELECT " + empty + " WHERE false)"
 		}
-		paths := make([]string, len(files))
-		for i, f := range files {
-			paths[i] = "'" + strings.ReplaceAll(f.Path, "'", "''") + "'"
-		}
-		return fmt.Sprintf("(SELECT %s FROM read_parquet([%s], union_by_name = true))", cols, strings.Join(paths, ", "))
+		return fmt.Sprintf("(SELECT %s FROM %s)", cols, ParquetSource(files))
 	}
 	for _, s := range []string{
 		"SET autoinstall_known_extensions = false",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 	"github.com/thanhhoa-ntm/ntm/warehouse/batch"
 )
@@ -56,7 +57,7 @@ func compactCommand() command {
 				}
 				defer wh.Close()
 				res, err := wh.Compact(ctx, warehouse.CompactOptions{
-					Tables: tables, TargetSize: size, MinFiles: *minFiles, Retain: *retain, OnCommit: refreshDBFile(wh),
+					Tables: tables, TargetSize: size, MinFiles: *minFiles, Retain: *retain, OnCommit: session.DBFileHook(wh),
 					Merge: func(ctx context.Context, out string, sources []string, meta map[string]string) (int64, error) {
 						return batch.Merge(ctx, memory.DefaultAllocator, out, sources, meta)
 					},

@@ -127,7 +127,7 @@ func runDemo(ctx context.Context, e env, o demoOptions) error {
 	defer wh.Close()
 	bar = newProgress(e.stderr, "ingest", pst.Acked)
 	ist, err := ingest.Run(ctx, ingest.Config{Brokers: []string{broker.Addr()}, Topics: []string{kafkaio.DefaultTopic},
-		Group: "ntm-demo", Warehouse: wh, UntilCaughtUp: true, Log: quietLogger(e), OnCommit: refreshDBFile(wh),
+		Group: "ntm-demo", Warehouse: wh, UntilCaughtUp: true, Log: quietLogger(e), OnCommit: session.DBFileHook(wh),
 		Progress: func(records, _ int64) { bar.set(records) }})
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/thanhhoa-ntm/ntm/etl/ingest"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -74,7 +75,7 @@ func ingestCommand() command {
 			flushMB := fs.Int("flush-mb", 64, "flush when the buffered events reach this many MiB")
 			flushEvery := fs.Duration("flush-interval", 5*time.Second, "flush at least this often while events arrive")
 			instance := fs.String("instance-id", "", "static group membership (Kafka group.instance.id): a restarted process with the same id takes its partitions back at once, without waiting for the session to time out")
-			session := fs.Duration("session-timeout", 45*time.Second, "consumer group session timeout")
+			sessionTimeout := fs.Duration("session-timeout", 45*time.Second, "consumer group session timeout")
 			metricsAddr := fs.String("metrics-addr", "", "serve ingest's Prometheus metrics at http://HOST:PORT/metrics while it runs (e.g. 127.0.0.1:9464)")
 			return func(ctx context.Context, e env, args []string) error {
 				if len(args) > 0 {
@@ -110,7 +111,7 @@ func ingestCommand() command {
 				st, err := ingest.Run(ctx, ingest.Config{Registerer: registerer(reg),
 					Brokers: splitList(*brokers), Topics: splitList(*topic), Group: *group, Warehouse: wh,
 					UntilCaughtUp: *until, FlushBytes: int64(*flushMB) << 20, FlushInterval: *flushEvery, Log: e.log,
-					Crashpoint: e.crashpoint, ClientOpts: groupOpts(*instance, *session), OnCommit: refreshDBFile(wh),
+					Crashpoint: e.crashpoint, ClientOpts: groupOpts(*instance, *sessionTimeout), OnCommit: session.DBFileHook(wh),
 				})
 				if err != nil {
 					return err

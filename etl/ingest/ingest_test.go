@@ -36,10 +36,7 @@ func openWarehouse(t *testing.T) *warehouse.Warehouse {
 
 func config(addr, group string, wh *warehouse.Warehouse) ingest.Config {
 	return ingest.Config{Brokers: []string{addr}, Topics: []string{kit.Topic}, Group: group,
-		Warehouse: wh, UntilCaughtUp: true, Log: quiet(), OnCommit: func(ctx context.Context) error {
-			_, err := session.WriteDBFile(ctx, wh)
-			return err
-		}}
+		Warehouse: wh, UntilCaughtUp: true, Log: quiet(), OnCommit: session.DBFileHook(wh)}
 }
 
 func runUntilCaughtUp(t *testing.T, cfg ingest.Config) ingest.Stats {

@@ -9,6 +9,15 @@ import (
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
+// DBFileHook is WriteDBFile as a commit hook (ingest's and compaction's OnCommit): the file for
+// outside clients follows the committed state without any ntm command being run.
+func DBFileHook(w *warehouse.Warehouse) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := WriteDBFile(ctx, w)
+		return err
+	}
+}
+
 // WriteDBFile writes the database file anew for the current snapshot and returns the snapshot
 // it pins. DuckDB locks a database file that a writer holds open, so the writer never opens the
 // file clients read: it builds a new file beside it and renames it over the old one. A client

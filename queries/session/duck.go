@@ -349,7 +349,7 @@ func build(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, snap warehou
 }
 
 func firstLine(s string) string {
-	s = strings.TrimSpace(stripComments(s))
+	s = strings.TrimSpace(queries.StripComments(s))
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
@@ -357,16 +357,4 @@ func firstLine(s string) string {
 		return s[:80] + "…"
 	}
 	return s
-}
-
-// stripComments drops SQL comment lines, for messages that quote a statement.
-func stripComments(s string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
-			b.WriteString(line)
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
 }

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the DuckDB driver, for Counts
@@ -85,12 +84,7 @@ func Counts(t testing.TB, wh *warehouse.Warehouse) (map[string]int64, map[string
 		if len(files) == 0 {
 			return out
 		}
-		paths := make([]string, len(files))
-		for i, f := range files {
-			paths[i] = "'" + strings.ReplaceAll(f.Path, "'", "''") + "'"
-		}
-		rows, err := db.Query(fmt.Sprintf("SELECT %s, count(*) FROM read_parquet([%s], union_by_name = true) GROUP BY 1",
-			col, strings.Join(paths, ", ")))
+		rows, err := db.Query(fmt.Sprintf("SELECT %s, count(*) FROM %s GROUP BY 1", col, warehouse.ParquetSource(files)))
 		require.NoError(t, err)
 		defer rows.Close()
 		for rows.Next() {
