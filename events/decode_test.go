@@ -815,7 +815,7 @@ func TestDecodePayloads(t *testing.T) {
 		{"survey.conducted", events.SurveyConductedPayload{SurveyID: "KS-2025-01", Topic: "ntm_satisfaction", Channel: "online", OpenedOn: events.NewDate(2025, time.March, 1), ClosedOn: events.NewDate(2025, time.March, 31)}},
 		{"household_survey.recorded", events.HouseholdSurveyRecordedPayload{Households: 120, WithSmartphone: 95, WithFixedBroadband: 60}},
 		{"connectivity.reported", events.ConnectivityReportedPayload{FixedBroadband: true, Mobile4G: true}},
-		{"funding.allocated", events.FundingAllocatedPayload{FundingPayload: events.FundingPayload{FiscalYear: 2025, Source: "province_budget", Task: "digital_government", AmountVND: 150000000}}},
+		{"funding.allocated", events.FundingAllocatedPayload{FiscalYear: 2025, Source: "province_budget", Task: "digital_government", AmountVND: 150000000}},
 		{"event.retracted", events.EventRetractedPayload{EventID: "ev-0000", Reason: "nhập sai"}},
 	}
 	for _, tt := range tests {

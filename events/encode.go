@@ -50,146 +50,6 @@ func AppendJSON(dst []byte, e *Event) []byte {
 	return append(w.b, '}')
 }
 
-func appendPayload(w *objWriter, p Payload) {
-	switch x := p.(type) {
-	case AdminUnitRegisteredPayload:
-		w.str("code", x.Code)
-		w.str("name", x.Name)
-		w.str("level", x.Level)
-		w.str("kind", x.Kind)
-		if x.ParentCode == "" {
-			w.key("parent_code")
-			w.b = append(w.b, "null"...)
-		} else {
-			w.str("parent_code", x.ParentCode)
-		}
-		if len(x.Flags) > 0 {
-			w.strs("flags", x.Flags)
-		}
-	case AdminUnitRenamedPayload:
-		w.str("code", x.Code)
-		w.str("new_name", x.NewName)
-	case AdminUnitMergedPayload:
-		w.strs("from_codes", x.FromCodes)
-		w.str("into_code", x.IntoCode)
-		w.str("into_name", x.IntoName)
-		w.str("into_kind", x.IntoKind)
-		w.str("parent_code", x.ParentCode)
-	case DossierCompletedPayload:
-		w.str("dossier_id", x.DossierID)
-		w.str("level", x.Level)
-		w.bool("processed_online", x.ProcessedOnline)
-		w.time("received_at", x.ReceivedAt)
-		w.time("completed_at", x.CompletedAt)
-	case CriterionAssessedPayload:
-		w.str("criteria_set", x.CriteriaSet)
-		w.str("criterion", x.Criterion)
-		w.str("indicator", x.Indicator)
-		w.bool("met", x.Met)
-		w.date("assessed_on", x.AssessedOn)
-		if x.DecisionRef != "" {
-			w.str("decision_ref", x.DecisionRef)
-		}
-	case ManagerRegisteredPayload:
-		w.str("person_ref", x.PersonRef)
-		w.str("role", x.Role)
-		w.str("level", x.Level)
-	case ManagerDepartedPayload:
-		w.str("person_ref", x.PersonRef)
-	case TrainingCompletedPayload:
-		w.str("person_ref", x.PersonRef)
-		w.str("course_code", x.CourseCode)
-		w.str("topic", x.Topic)
-		w.float("hours", x.Hours)
-		w.date("completed_on", x.CompletedOn)
-	case CooperativeRegisteredPayload:
-		w.str("coop_id", x.CoopID)
-		w.str("name", x.Name)
-		w.str("sector", x.Sector)
-	case CooperativeDissolvedPayload:
-		w.str("coop_id", x.CoopID)
-	case CooperativeDigitalAdoptedPayload:
-		w.str("coop_id", x.CoopID)
-		w.strs("technologies", x.Technologies)
-	case LinkageModelRegisteredPayload:
-		w.str("model_id", x.ModelID)
-		w.str("name", x.Name)
-		w.str("key_product", x.KeyProduct)
-		w.bool("raw_material_area", x.RawMaterialArea)
-	case LinkageModelDigitalAdoptedPayload:
-		w.str("model_id", x.ModelID)
-		w.strs("technologies", x.Technologies)
-	case OCOPProductRatedPayload:
-		w.str("product_id", x.ProductID)
-		w.str("name", x.Name)
-		w.str("category", x.Category)
-		w.int("stars", x.Stars)
-	case RawMaterialAreaRegisteredPayload:
-		w.str("area_code", x.AreaCode)
-		w.str("product", x.Product)
-		w.float("hectares", x.Hectares)
-		w.float("latitude", x.Latitude)
-		w.float("longitude", x.Longitude)
-	case OnlineServiceLaunchedPayload:
-		w.str("service_id", x.ServiceID)
-		w.str("domain", x.Domain)
-		w.str("name", x.Name)
-	case OnlineServiceWithdrawnPayload:
-		w.str("service_id", x.ServiceID)
-	case SurveyConductedPayload:
-		w.str("survey_id", x.SurveyID)
-		w.str("topic", x.Topic)
-		w.str("channel", x.Channel)
-		w.date("opened_on", x.OpenedOn)
-		w.date("closed_on", x.ClosedOn)
-	case SurveyResponsePayload:
-		w.str("survey_id", x.SurveyID)
-		w.int("satisfaction", x.Satisfaction)
-	case SmartModelRegisteredPayload:
-		w.str("model_id", x.ModelID)
-		w.str("name", x.Name)
-		w.str("field", x.Field)
-		w.str("scope", x.Scope)
-	case SmartModelApprovedPayload:
-		w.str("model_id", x.ModelID)
-		w.str("decision_ref", x.DecisionRef)
-	case TourismSiteRegisteredPayload:
-		w.str("site_id", x.SiteID)
-		w.str("name", x.Name)
-		w.str("kind", x.Kind)
-		w.float("latitude", x.Latitude)
-		w.float("longitude", x.Longitude)
-	case HouseholdSurveyRecordedPayload:
-		w.int("households", x.Households)
-		w.int("with_smartphone", x.WithSmartphone)
-		w.int("with_fixed_broadband", x.WithFixedBroadband)
-	case ConnectivityReportedPayload:
-		w.bool("fixed_broadband", x.FixedBroadband)
-		w.bool("mobile_4g", x.Mobile4G)
-		w.bool("mobile_5g", x.Mobile5G)
-	case WifiHotspotInstalledPayload:
-		w.str("hotspot_id", x.HotspotID)
-		w.str("site", x.Site)
-		w.bool("free", x.Free)
-	case FundingAllocatedPayload:
-		appendFunding(w, x.FundingPayload)
-	case FundingDisbursedPayload:
-		appendFunding(w, x.FundingPayload)
-	case EventRetractedPayload:
-		w.str("event_id", x.EventID)
-		w.str("reason", x.Reason)
-	default:
-		panic("BUG: no payload encoder for " + p.Type().String())
-	}
-}
-
-func appendFunding(w *objWriter, x FundingPayload) {
-	w.int("fiscal_year", x.FiscalYear)
-	w.str("source", x.Source)
-	w.str("task", x.Task)
-	w.int("amount_vnd", x.AmountVND)
-}
-
 // objWriter appends the members of one JSON object; the caller writes the braces.
 type objWriter struct {
 	b []byte
@@ -204,6 +64,11 @@ func (w *objWriter) key(k string) {
 	w.b = append(w.b, '"')
 	w.b = append(w.b, k...)
 	w.b = append(w.b, '"', ':')
+}
+
+func (w *objWriter) null(k string) {
+	w.key(k)
+	w.b = append(w.b, "null"...)
 }
 
 func (w *objWriter) str(k, v string) {

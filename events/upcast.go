@@ -9,7 +9,7 @@ package events
 type upcaster func(payload []byte) ([]byte, error)
 
 // currentVersion is the schema version Decode produces for type t.
-func currentVersion(Type) int { return 1 }
+func currentVersion(t Type) int { return currentVersions[t] }
 
 // upcasterFor returns the upcaster from version v of type t to v+1, or nil when there is none.
 func upcasterFor(Type, int) upcaster { return nil }

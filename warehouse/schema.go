@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/apache/iceberg-go"
+
+	"github.com/thanhhoa-ntm/ntm/events/schema"
 )
 
 // The warehouse's Iceberg tables, in the namespace Namespace of the catalog.
@@ -48,6 +50,26 @@ var (
 // table is partitioned by event_type, so a file holds one type and its unused columns cost
 // almost nothing), the original payload JSON, and where and when the event was ingested.
 func EventColumns() []Column {
+	cols := envelope()
+	for _, c := range schema.Columns(schema.Types) {
+		cols = append(cols, Column{c.Name, storageTypes[c.Storage](), false, c.Doc})
+	}
+	return append(cols, ingestColumns()...)
+}
+
+// storageTypes are the Iceberg types of the field table's storage types.
+var storageTypes = map[schema.Storage]func() iceberg.Type{
+	schema.String:     func() iceberg.Type { return tString },
+	schema.StringList: listOf,
+	schema.Boolean:    func() iceberg.Type { return tBool },
+	schema.Int64:      func() iceberg.Type { return tLong },
+	schema.Float64:    func() iceberg.Type { return tDouble },
+	schema.LocalDate:  func() iceberg.Type { return tDate },
+	schema.Instant:    func() iceberg.Type { return tTSTZ },
+}
+
+// envelope are the envelope's columns, first in every file of the event log.
+func envelope() []Column {
 	return []Column{
 		{"event_id", tString, true, "Event identifier, the idempotency key (mã sự kiện)"},
 		{"event_type", tString, true, "Event type (loại sự kiện)"},
@@ -60,74 +82,12 @@ func EventColumns() []Column {
 		{"source_system", tString, true, "Sending system (hệ thống gửi)"},
 		{"unit_code", tString, true, "The unit the fact is about (mã đơn vị hành chính)"},
 		{"corrects", tString, false, "event_id this event corrects (sự kiện được đính chính)"},
+	}
+}
 
-		{"code", tString, false, "Unit code (mã đơn vị)"},
-		{"name", tString, false, "Name (tên)"},
-		{"new_name", tString, false, "New unit name (tên mới)"},
-		{"level", tString, false, "Level (cấp)"},
-		{"kind", tString, false, "Kind (loại hình)"},
-		{"parent_code", tString, false, "Parent unit code (mã đơn vị cấp trên)"},
-		{"flags", listOf(), false, "Unit flags (đặc điểm đơn vị)"},
-		{"from_codes", listOf(), false, "Merged unit codes (mã các đơn vị sáp nhập)"},
-		{"into_code", tString, false, "Resulting unit code (mã đơn vị sau sáp nhập)"},
-		{"into_name", tString, false, "Resulting unit name (tên đơn vị sau sáp nhập)"},
-		{"into_kind", tString, false, "Resulting unit kind (loại hình đơn vị sau sáp nhập)"},
-		{"dossier_id", tString, false, "Dossier identifier (mã hồ sơ)"},
-		{"processed_online", tBool, false, "Processed online (xử lý trực tuyến)"},
-		{"received_at", tTSTZ, false, "Dossier received (thời điểm tiếp nhận)"},
-		{"completed_at", tTSTZ, false, "Dossier completed (thời điểm hoàn thành)"},
-		{"criteria_set", tString, false, "Criteria set (bộ tiêu chí)"},
-		{"criterion", tString, false, "Criterion number (tiêu chí)"},
-		{"indicator", tString, false, "Indicator of the criterion (chỉ tiêu)"},
-		{"met", tBool, false, "Met (đạt)"},
-		{"assessed_on", tDate, false, "Assessment date (ngày đánh giá)"},
-		{"decision_ref", tString, false, "Decision reference (số quyết định)"},
-		{"person_ref", tString, false, "Pseudonymous person reference (mã cán bộ ẩn danh)"},
-		{"role", tString, false, "Role (chức vụ)"},
-		{"course_code", tString, false, "Course code (mã khóa học)"},
-		{"topic", tString, false, "Topic (chủ đề)"},
-		{"hours", tDouble, false, "Training hours (số giờ)"},
-		{"completed_on", tDate, false, "Completion date (ngày hoàn thành)"},
-		{"coop_id", tString, false, "Cooperative identifier (mã hợp tác xã)"},
-		{"sector", tString, false, "Sector (lĩnh vực)"},
-		{"technologies", listOf(), false, "Digital technologies adopted (công nghệ số áp dụng)"},
-		{"model_id", tString, false, "Model identifier (mã mô hình)"},
-		{"key_product", tString, false, "Key product (sản phẩm chủ lực)"},
-		{"raw_material_area", tBool, false, "Linked to a raw-material area (gắn vùng nguyên liệu)"},
-		{"product_id", tString, false, "OCOP product identifier (mã sản phẩm OCOP)"},
-		{"category", tString, false, "Product category (nhóm sản phẩm)"},
-		{"stars", tLong, false, "OCOP stars (số sao OCOP)"},
-		{"area_code", tString, false, "Raw-material area code (mã vùng nguyên liệu)"},
-		{"product", tString, false, "Product (sản phẩm)"},
-		{"hectares", tDouble, false, "Area in hectares (diện tích, ha)"},
-		{"latitude", tDouble, false, "WGS84 latitude (vĩ độ)"},
-		{"longitude", tDouble, false, "WGS84 longitude (kinh độ)"},
-		{"service_id", tString, false, "Online service identifier (mã dịch vụ trực tuyến)"},
-		{"domain", tString, false, "Service domain (lĩnh vực dịch vụ)"},
-		{"survey_id", tString, false, "Survey identifier (mã khảo sát)"},
-		{"channel", tString, false, "Survey channel (hình thức khảo sát)"},
-		{"opened_on", tDate, false, "Survey opened (ngày mở khảo sát)"},
-		{"closed_on", tDate, false, "Survey closed (ngày đóng khảo sát)"},
-		{"satisfaction", tLong, false, "Satisfaction 1..5 (mức độ hài lòng)"},
-		{"field", tString, false, "Smart-model field (lĩnh vực mô hình)"},
-		{"scope", tString, false, "Smart-model scope (phạm vi mô hình)"},
-		{"site_id", tString, false, "Tourism site identifier (mã điểm du lịch)"},
-		{"households", tLong, false, "Households (số hộ)"},
-		{"with_smartphone", tLong, false, "Households with a smartphone (số hộ có điện thoại thông minh)"},
-		{"with_fixed_broadband", tLong, false, "Households with fixed broadband (số hộ có băng rộng cố định)"},
-		{"fixed_broadband", tBool, false, "Fixed broadband available (có băng rộng cố định)"},
-		{"mobile_4g", tBool, false, "4G coverage (phủ sóng 4G)"},
-		{"mobile_5g", tBool, false, "5G coverage (phủ sóng 5G)"},
-		{"hotspot_id", tString, false, "Wi-Fi hotspot identifier (mã điểm Wi-Fi)"},
-		{"site", tString, false, "Hotspot site (vị trí điểm Wi-Fi)"},
-		{"free", tBool, false, "Free of charge (miễn phí)"},
-		{"fiscal_year", tLong, false, "Fiscal year (năm ngân sách)"},
-		{"source", tString, false, "Funding source (nguồn vốn)"},
-		{"task", tString, false, "Funded task (nhiệm vụ)"},
-		{"amount_vnd", tLong, false, "Amount in VND (số tiền, đồng)"},
-		{"retracted_event_id", tString, false, "The retracted event (sự kiện bị thu hồi)"},
-		{"reason", tString, false, "Retraction reason (lý do thu hồi)"},
-
+// ingestColumns are the columns the ingest adds, last in every file of the event log.
+func ingestColumns() []Column {
+	return []Column{
 		{"payload", tString, true, "The payload JSON exactly as received, unknown members included (nội dung gốc)"},
 		{"content_hash", tLong, true, "64-bit hash of the event's canonical JSON, for duplicate detection (mã băm nội dung)"},
 		{"ingested_at", tTSTZ, true, "When the warehouse stored the event (thời điểm nạp vào kho)"},
@@ -137,58 +97,26 @@ func EventColumns() []Column {
 	}
 }
 
-// payloadColumns names, per event type, the payload columns its rows fill. A data file of the
-// event log holds one type (the table is partitioned by event_type) and only these columns
-// besides the envelope and the ingest columns: Iceberg reads a column a file lacks as null.
-var payloadColumns = map[string][]string{
-	"admin_unit.registered":         {"code", "name", "level", "kind", "parent_code", "flags"},
-	"admin_unit.renamed":            {"code", "new_name"},
-	"admin_unit.merged":             {"parent_code", "from_codes", "into_code", "into_name", "into_kind"},
-	"dossier.completed":             {"level", "dossier_id", "processed_online", "received_at", "completed_at"},
-	"criterion.assessed":            {"criteria_set", "criterion", "indicator", "met", "assessed_on", "decision_ref"},
-	"manager.registered":            {"level", "person_ref", "role"},
-	"manager.departed":              {"person_ref"},
-	"training.completed":            {"person_ref", "course_code", "topic", "hours", "completed_on"},
-	"cooperative.registered":        {"name", "coop_id", "sector"},
-	"cooperative.dissolved":         {"coop_id"},
-	"cooperative.digital_adopted":   {"coop_id", "technologies"},
-	"linkage_model.registered":      {"name", "model_id", "key_product", "raw_material_area"},
-	"linkage_model.digital_adopted": {"technologies", "model_id"},
-	"ocop.product_rated":            {"name", "product_id", "category", "stars"},
-	"raw_material_area.registered":  {"area_code", "product", "hectares", "latitude", "longitude"},
-	"online_service.launched":       {"name", "service_id", "domain"},
-	"online_service.withdrawn":      {"service_id"},
-	"survey.conducted":              {"topic", "survey_id", "channel", "opened_on", "closed_on"},
-	"survey.response":               {"survey_id", "satisfaction"},
-	"smart_model.registered":        {"name", "model_id", "field", "scope"},
-	"smart_model.approved":          {"decision_ref", "model_id"},
-	"tourism_site.registered":       {"name", "kind", "latitude", "longitude", "site_id"},
-	"household_survey.recorded":     {"households", "with_smartphone", "with_fixed_broadband"},
-	"connectivity.reported":         {"fixed_broadband", "mobile_4g", "mobile_5g"},
-	"wifi_hotspot.installed":        {"hotspot_id", "site", "free"},
-	"funding.allocated":             {"fiscal_year", "source", "task", "amount_vnd"},
-	"funding.disbursed":             {"fiscal_year", "source", "task", "amount_vnd"},
-	"event.retracted":               {"retracted_event_id", "reason"},
-}
-
-// envelopeColumns and ingestColumns are in every event log file.
-var envelopeColumns, ingestColumns = 11, 6
-
 // TypeColumns lists, in table order, the columns of the event log that rows of the event type
-// fill: the envelope, the type's payload, and the ingest columns.
+// fill: the envelope, the type's payload (from the field table), and the ingest columns. A data
+// file of the event log holds one type (the table is partitioned by event_type) and only these
+// columns: Iceberg reads a column a file lacks as null.
 func TypeColumns(eventType string) []Column {
-	all := EventColumns()
 	want := map[string]bool{}
-	for _, c := range payloadColumns[eventType] {
-		want[c] = true
+	for _, t := range schema.Types {
+		if t.Name == eventType {
+			for _, f := range t.Fields {
+				want[f.ColumnName()] = true
+			}
+		}
 	}
-	var out []Column
-	for i, c := range all {
-		if i < envelopeColumns || i >= len(all)-ingestColumns || want[c.Name] {
+	out := envelope()
+	for _, c := range EventColumns()[len(out):] {
+		if want[c.Name] {
 			out = append(out, c)
 		}
 	}
-	return out
+	return append(out, ingestColumns()...)
 }
 
 // DeadLetterColumns are the columns of the dead-letter table: every rejected input with its

@@ -94,10 +94,13 @@ func (w *Warehouse) create(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("warehouse: %w", err)
 		}
+		cols, _ := Columns(name)
 		if ok {
+			if err := w.evolve(ctx, name, cols); err != nil {
+				return err
+			}
 			continue
 		}
-		cols, _ := Columns(name)
 		sc := Schema(cols)
 		props := iceberg.Properties{
 			table.PropertyFormatVersion:  "2",
@@ -121,6 +124,46 @@ func (w *Warehouse) create(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// evolve adds to the table the columns of cols it lacks, each optional, as the Iceberg spec
+// evolves a schema: a new column gets a new field ID, and files written before it read it as
+// null. That is how a new optional payload field of the field table (events/schema) reaches an
+// existing warehouse: the first ingest or compaction of the new version opens it with create.
+// A column is never dropped, renamed or retyped here, since readers would then need the old
+// names for old files (a change of that kind is a new column).
+func (w *Warehouse) evolve(ctx context.Context, name string, cols []Column) error {
+	for attempt := 0; ; attempt++ {
+		t, err := w.Load(ctx, name)
+		if err != nil {
+			return err
+		}
+		var missing []Column
+		for _, c := range cols {
+			if _, ok := t.Schema().FindFieldByName(c.Name); !ok {
+				missing = append(missing, c)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		tx := t.NewTransaction()
+		up := tx.UpdateSchema(true, false)
+		for _, c := range missing {
+			up.AddColumn([]string{c.Name}, c.Type, c.Doc, false, nil)
+		}
+		if err := up.Commit(); err != nil {
+			return fmt.Errorf("warehouse: evolve %s: %w", name, err)
+		}
+		if _, err = tx.Commit(ctx); err == nil {
+			return nil
+		}
+		// Another process committed to the table in between (a snapshot or the same columns):
+		// load it again and add what is still missing.
+		if attempt == 3 {
+			return fmt.Errorf("warehouse: evolve %s: %w", name, err)
+		}
+	}
 }
 
 // TableDoc is the description of a table, in English with the Vietnamese term.

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -179,6 +180,9 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		if *sch, err = batch.ArrowSchema(t); err != nil {
 			return in.stats, err
 		}
+	}
+	if missing := batch.MissingColumns(in.evSch); len(missing) > 0 {
+		return in.stats, fmt.Errorf("ingest: the events_log table lacks the columns %s of this version: open the warehouse with create to add them", strings.Join(missing, ", "))
 	}
 	if err := writeSchemaFile(cfg.FS, in.wh.SchemaFile(warehouse.EventsLog), in.mem, in.evSch); err != nil {
 		return in.stats, err
@@ -462,9 +466,10 @@ func claimIndexSlot(dir string) (*os.File, error) {
 }
 
 // writeSchemaFile writes the empty Parquet file with every column of the event log that readers
-// list first (see warehouse.SchemaFile), unless it exists; write and rename keep it whole.
+// list first (see warehouse.SchemaFile), unless it exists with the table's columns (a table
+// evolved to new columns needs a new one); write and rename keep it whole.
 func writeSchemaFile(fsys batch.FS, path string, mem memory.Allocator, schema *arrow.Schema) error {
-	if _, err := os.Stat(path); err == nil {
+	if have, err := batch.FileSchema(path); err == nil && sameColumns(have, schema) {
 		return nil
 	}
 	b := array.NewRecordBuilder(mem, schema)
@@ -481,6 +486,19 @@ func writeSchemaFile(fsys batch.FS, path string, mem memory.Allocator, schema *a
 		return fmt.Errorf("ingest: schema file: %w", err)
 	}
 	return nil
+}
+
+// sameColumns reports whether two schemas have the same column names in the same order.
+func sameColumns(a, b *arrow.Schema) bool {
+	if a.NumFields() != b.NumFields() {
+		return false
+	}
+	for i := range a.NumFields() {
+		if a.Field(i).Name != b.Field(i).Name {
+			return false
+		}
+	}
+	return true
 }
 
 // commitHook runs Config.OnCommit in the background after commits, 5 seconds after a commit and

@@ -544,8 +544,8 @@ func (g *gen) funding() {
 		alloc := func(code, source, task string, amount int64) {
 			a := &allocation{unit: code, source: source, task: task, year: year, amount: amount, left: amount}
 			g.allocs = append(g.allocs, a)
-			g.emit(g.event("ns", events.FundingAllocated, code, sysFunding, g.when(), events.FundingAllocatedPayload{FundingPayload: events.FundingPayload{
-				FiscalYear: int64(year), Source: source, Task: task, AmountVND: amount}}))
+			g.emit(g.event("ns", events.FundingAllocated, code, sysFunding, g.when(), events.FundingAllocatedPayload{
+				FiscalYear: int64(year), Source: source, Task: task, AmountVND: amount}))
 		}
 		for _, code := range g.order("district") {
 			for _, task := range fundTasks {
@@ -571,7 +571,7 @@ func (g *gen) funding() {
 			amount = a.left
 		}
 		a.left -= amount
-		g.emit(g.event("ns", events.FundingDisbursed, a.unit, sysFunding, g.when(), events.FundingDisbursedPayload{FundingPayload: events.FundingPayload{
-			FiscalYear: int64(a.year), Source: a.source, Task: a.task, AmountVND: amount}}))
+		g.emit(g.event("ns", events.FundingDisbursed, a.unit, sysFunding, g.when(), events.FundingDisbursedPayload{
+			FiscalYear: int64(a.year), Source: a.source, Task: a.task, AmountVND: amount}))
 	}
 }

@@ -51,11 +51,21 @@ type envelope struct {
 }
 
 // NewEvents makes a builder for one event type; table is the Arrow schema of the whole table.
+// The files it builds have the type's columns that the table has: a payload column that the
+// table lacks is left out, as an older version of ntm would have written them (ingest refuses to
+// start on such a table: see MissingColumns; opening the warehouse adds the column).
 func NewEvents(mem memory.Allocator, table *arrow.Schema, typ events.Type) *Events {
 	var fields []arrow.Field
+	payload := map[string]bool{}
+	for _, c := range payloadColumns(typ) {
+		payload[c.name] = true
+	}
 	for _, c := range warehouse.TypeColumns(typ.String()) {
 		idx := table.FieldIndices(c.Name)
 		if len(idx) != 1 {
+			if payload[c.Name] {
+				continue
+			}
 			panic(fmt.Sprintf("batch: events_log schema has no column %q", c.Name))
 		}
 		fields = append(fields, table.Field(idx[0]))
@@ -78,6 +88,18 @@ func NewEvents(mem memory.Allocator, table *arrow.Schema, typ events.Type) *Even
 	e.ingest = e.index("ingested_at")
 	e.payload = payloadAppender(e, typ)
 	return e
+}
+
+// MissingColumns names the columns of events_log (warehouse.EventColumns) that the table's
+// Arrow schema lacks; a writer must not start while there are any, or it would leave values out.
+func MissingColumns(table *arrow.Schema) []string {
+	var out []string
+	for _, c := range warehouse.EventColumns() {
+		if len(table.FieldIndices(c.Name)) != 1 {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }
 
 func (e *Events) index(name string) int {
@@ -144,15 +166,99 @@ func (e *Events) Build(ingestedAt time.Time) arrow.RecordBatch {
 // Release frees the builder.
 func (e *Events) Release() { e.b.Release() }
 
-func appendDate(b *array.Date32Builder, d events.Date) { b.Append(arrow.Date32(d)) }
+// column is one payload column of an event type: its name in events_log and the function that,
+// given the column's builder, returns the appender of a payload's value.
+type column struct {
+	name string
+	bind func(array.Builder) func(events.Payload)
+}
 
-func appendTime(b *array.TimestampBuilder, t time.Time) { b.Append(arrow.Timestamp(t.UnixMicro())) }
+// The column kinds of zz_schema.go, one per storage type of the field table.
 
-func appendList(b *array.ListBuilder, vs []string) {
-	b.Append(true)
-	vb := b.ValueBuilder().(*array.StringBuilder)
-	for _, v := range vs {
-		vb.Append(v)
+func stringColumn(get func(events.Payload) string) func(array.Builder) func(events.Payload) {
+	return func(b array.Builder) func(events.Payload) {
+		sb := b.(*array.StringBuilder)
+		return func(p events.Payload) { sb.Append(get(p)) }
+	}
+}
+
+// optionalStringColumn stores an absent value ("") as null.
+func optionalStringColumn(get func(events.Payload) string) func(array.Builder) func(events.Payload) {
+	return func(b array.Builder) func(events.Payload) {
+		sb := b.(*array.StringBuilder)
+		return func(p events.Payload) {
+			if s := get(p); s != "" {
+				sb.Append(s)
+			} else {
+				sb.AppendNull()
+			}
+		}
+	}
+}
+
+// listColumn stores a list, an absent one as the empty list.
+func listColumn(get func(events.Payload) []string) func(array.Builder) func(events.Payload) {
+	return func(b array.Builder) func(events.Payload) {
+		lb := b.(*array.ListBuilder)
+		vb := lb.ValueBuilder().(*array.StringBuilder)
+		return func(p events.Payload) {
+			lb.Append(true)
+			for _, v := range get(p) {
+				vb.Append(v)
+			}
+		}
+	}
+}
+
+func boolColumn(get func(events.Payload) bool) func(array.Builder) func(events.Payload) {
+	return func(b array.Builder) func(events.Payload) {
+		bb := b.(*array.BooleanBuilder)
+		return func(p events.Payload) { bb.Append(get(p)) }
+	}
+}
+
+func int64Column(get func(events.Payload) int64) func(array.Builder) func(events.Payload) {
+	return func(b array.Builder) func(events.Payload) {
+		ib := b.(*array.Int64Builder)
+		return func(p events.Payload) { ib.Append(get(p)) }
+	}
+}
+
+func float64Column(get func(events.Payload) float64) func(array.Builder) func(events.Payload) {
+	return func(b array.Builder) func(events.Payload) {
+		fb := b.(*array.Float64Builder)
+		return func(p events.Payload) { fb.Append(get(p)) }
+	}
+}
+
+func dateColumn(get func(events.Payload) events.Date) func(array.Builder) func(events.Payload) {
+	return func(b array.Builder) func(events.Payload) {
+		db := b.(*array.Date32Builder)
+		return func(p events.Payload) { db.Append(arrow.Date32(get(p))) }
+	}
+}
+
+func timeColumn(get func(events.Payload) time.Time) func(array.Builder) func(events.Payload) {
+	return func(b array.Builder) func(events.Payload) {
+		tb := b.(*array.TimestampBuilder)
+		return func(p events.Payload) { tb.Append(arrow.Timestamp(get(p).UnixMicro())) }
+	}
+}
+
+// payloadAppender returns the function that appends a payload of typ to its typed columns, the
+// ones of the file's schema: a column the table lacks (a table not yet evolved to a new field;
+// see MissingColumns) is not written.
+func payloadAppender(e *Events, typ events.Type) func(events.Payload) {
+	var appenders []func(events.Payload)
+	for _, c := range payloadColumns(typ) {
+		if idx := e.schema.FieldIndices(c.name); len(idx) == 1 {
+			appenders = append(appenders, c.bind(e.b.Field(idx[0])))
+		}
+	}
+	return func(p events.Payload) {
+		for _, a := range appenders {
+			a(p)
+		}
 	}
 }
 
@@ -162,242 +268,4 @@ func appendOptional(b *array.StringBuilder, s string) {
 		return
 	}
 	b.Append(s)
-}
-
-// payloadAppender returns the function that appends a payload of typ to its typed columns.
-func payloadAppender(e *Events, typ events.Type) func(events.Payload) {
-	s := func(name string) *array.StringBuilder { return e.field(name).(*array.StringBuilder) }
-	i64 := func(name string) *array.Int64Builder { return e.field(name).(*array.Int64Builder) }
-	f64 := func(name string) *array.Float64Builder { return e.field(name).(*array.Float64Builder) }
-	bl := func(name string) *array.BooleanBuilder { return e.field(name).(*array.BooleanBuilder) }
-	dt := func(name string) *array.Date32Builder { return e.field(name).(*array.Date32Builder) }
-	ts := func(name string) *array.TimestampBuilder { return e.field(name).(*array.TimestampBuilder) }
-	ls := func(name string) *array.ListBuilder { return e.field(name).(*array.ListBuilder) }
-
-	switch typ {
-	case events.AdminUnitRegistered:
-		code, name, level, kind, parent, flags := s("code"), s("name"), s("level"), s("kind"), s("parent_code"), ls("flags")
-		return func(p events.Payload) {
-			x := p.(events.AdminUnitRegisteredPayload)
-			code.Append(x.Code)
-			name.Append(x.Name)
-			level.Append(x.Level)
-			kind.Append(x.Kind)
-			appendOptional(parent, x.ParentCode)
-			appendList(flags, x.Flags)
-		}
-	case events.AdminUnitRenamed:
-		code, newName := s("code"), s("new_name")
-		return func(p events.Payload) {
-			x := p.(events.AdminUnitRenamedPayload)
-			code.Append(x.Code)
-			newName.Append(x.NewName)
-		}
-	case events.AdminUnitMerged:
-		from, into, name, kind, parent := ls("from_codes"), s("into_code"), s("into_name"), s("into_kind"), s("parent_code")
-		return func(p events.Payload) {
-			x := p.(events.AdminUnitMergedPayload)
-			appendList(from, x.FromCodes)
-			into.Append(x.IntoCode)
-			name.Append(x.IntoName)
-			kind.Append(x.IntoKind)
-			appendOptional(parent, x.ParentCode)
-		}
-	case events.DossierCompleted:
-		id, level, online, recv, done := s("dossier_id"), s("level"), bl("processed_online"), ts("received_at"), ts("completed_at")
-		return func(p events.Payload) {
-			x := p.(events.DossierCompletedPayload)
-			id.Append(x.DossierID)
-			level.Append(x.Level)
-			online.Append(x.ProcessedOnline)
-			appendTime(recv, x.ReceivedAt)
-			appendTime(done, x.CompletedAt)
-		}
-	case events.CriterionAssessed:
-		set, crit, ind, met, on, ref := s("criteria_set"), s("criterion"), s("indicator"), bl("met"), dt("assessed_on"), s("decision_ref")
-		return func(p events.Payload) {
-			x := p.(events.CriterionAssessedPayload)
-			set.Append(x.CriteriaSet)
-			crit.Append(x.Criterion)
-			ind.Append(x.Indicator)
-			met.Append(x.Met)
-			appendDate(on, x.AssessedOn)
-			appendOptional(ref, x.DecisionRef)
-		}
-	case events.ManagerRegistered:
-		person, role, level := s("person_ref"), s("role"), s("level")
-		return func(p events.Payload) {
-			x := p.(events.ManagerRegisteredPayload)
-			person.Append(x.PersonRef)
-			role.Append(x.Role)
-			level.Append(x.Level)
-		}
-	case events.ManagerDeparted:
-		person := s("person_ref")
-		return func(p events.Payload) { person.Append(p.(events.ManagerDepartedPayload).PersonRef) }
-	case events.TrainingCompleted:
-		person, course, topic, hours, on := s("person_ref"), s("course_code"), s("topic"), f64("hours"), dt("completed_on")
-		return func(p events.Payload) {
-			x := p.(events.TrainingCompletedPayload)
-			person.Append(x.PersonRef)
-			course.Append(x.CourseCode)
-			topic.Append(x.Topic)
-			hours.Append(x.Hours)
-			appendDate(on, x.CompletedOn)
-		}
-	case events.CooperativeRegistered:
-		id, name, sector := s("coop_id"), s("name"), s("sector")
-		return func(p events.Payload) {
-			x := p.(events.CooperativeRegisteredPayload)
-			id.Append(x.CoopID)
-			name.Append(x.Name)
-			sector.Append(x.Sector)
-		}
-	case events.CooperativeDissolved:
-		id := s("coop_id")
-		return func(p events.Payload) { id.Append(p.(events.CooperativeDissolvedPayload).CoopID) }
-	case events.CooperativeDigitalAdopted:
-		id, tech := s("coop_id"), ls("technologies")
-		return func(p events.Payload) {
-			x := p.(events.CooperativeDigitalAdoptedPayload)
-			id.Append(x.CoopID)
-			appendList(tech, x.Technologies)
-		}
-	case events.LinkageModelRegistered:
-		id, name, product, area := s("model_id"), s("name"), s("key_product"), bl("raw_material_area")
-		return func(p events.Payload) {
-			x := p.(events.LinkageModelRegisteredPayload)
-			id.Append(x.ModelID)
-			name.Append(x.Name)
-			product.Append(x.KeyProduct)
-			area.Append(x.RawMaterialArea)
-		}
-	case events.LinkageModelDigitalAdopted:
-		id, tech := s("model_id"), ls("technologies")
-		return func(p events.Payload) {
-			x := p.(events.LinkageModelDigitalAdoptedPayload)
-			id.Append(x.ModelID)
-			appendList(tech, x.Technologies)
-		}
-	case events.OCOPProductRated:
-		id, name, cat, stars := s("product_id"), s("name"), s("category"), i64("stars")
-		return func(p events.Payload) {
-			x := p.(events.OCOPProductRatedPayload)
-			id.Append(x.ProductID)
-			name.Append(x.Name)
-			cat.Append(x.Category)
-			stars.Append(x.Stars)
-		}
-	case events.RawMaterialAreaRegistered:
-		code, product, ha, lat, lon := s("area_code"), s("product"), f64("hectares"), f64("latitude"), f64("longitude")
-		return func(p events.Payload) {
-			x := p.(events.RawMaterialAreaRegisteredPayload)
-			code.Append(x.AreaCode)
-			product.Append(x.Product)
-			ha.Append(x.Hectares)
-			lat.Append(x.Latitude)
-			lon.Append(x.Longitude)
-		}
-	case events.OnlineServiceLaunched:
-		id, domain, name := s("service_id"), s("domain"), s("name")
-		return func(p events.Payload) {
-			x := p.(events.OnlineServiceLaunchedPayload)
-			id.Append(x.ServiceID)
-			domain.Append(x.Domain)
-			name.Append(x.Name)
-		}
-	case events.OnlineServiceWithdrawn:
-		id := s("service_id")
-		return func(p events.Payload) { id.Append(p.(events.OnlineServiceWithdrawnPayload).ServiceID) }
-	case events.SurveyConducted:
-		id, topic, channel, opened, closed := s("survey_id"), s("topic"), s("channel"), dt("opened_on"), dt("closed_on")
-		return func(p events.Payload) {
-			x := p.(events.SurveyConductedPayload)
-			id.Append(x.SurveyID)
-			topic.Append(x.Topic)
-			channel.Append(x.Channel)
-			appendDate(opened, x.OpenedOn)
-			appendDate(closed, x.ClosedOn)
-		}
-	case events.SurveyResponse:
-		id, sat := s("survey_id"), i64("satisfaction")
-		return func(p events.Payload) {
-			x := p.(events.SurveyResponsePayload)
-			id.Append(x.SurveyID)
-			sat.Append(x.Satisfaction)
-		}
-	case events.SmartModelRegistered:
-		id, name, field, scope := s("model_id"), s("name"), s("field"), s("scope")
-		return func(p events.Payload) {
-			x := p.(events.SmartModelRegisteredPayload)
-			id.Append(x.ModelID)
-			name.Append(x.Name)
-			field.Append(x.Field)
-			scope.Append(x.Scope)
-		}
-	case events.SmartModelApproved:
-		id, ref := s("model_id"), s("decision_ref")
-		return func(p events.Payload) {
-			x := p.(events.SmartModelApprovedPayload)
-			id.Append(x.ModelID)
-			appendOptional(ref, x.DecisionRef)
-		}
-	case events.TourismSiteRegistered:
-		id, name, kind, lat, lon := s("site_id"), s("name"), s("kind"), f64("latitude"), f64("longitude")
-		return func(p events.Payload) {
-			x := p.(events.TourismSiteRegisteredPayload)
-			id.Append(x.SiteID)
-			name.Append(x.Name)
-			kind.Append(x.Kind)
-			lat.Append(x.Latitude)
-			lon.Append(x.Longitude)
-		}
-	case events.HouseholdSurveyRecorded:
-		hh, phone, bb := i64("households"), i64("with_smartphone"), i64("with_fixed_broadband")
-		return func(p events.Payload) {
-			x := p.(events.HouseholdSurveyRecordedPayload)
-			hh.Append(x.Households)
-			phone.Append(x.WithSmartphone)
-			bb.Append(x.WithFixedBroadband)
-		}
-	case events.ConnectivityReported:
-		fixed, g4, g5 := bl("fixed_broadband"), bl("mobile_4g"), bl("mobile_5g")
-		return func(p events.Payload) {
-			x := p.(events.ConnectivityReportedPayload)
-			fixed.Append(x.FixedBroadband)
-			g4.Append(x.Mobile4G)
-			g5.Append(x.Mobile5G)
-		}
-	case events.WifiHotspotInstalled:
-		id, site, free := s("hotspot_id"), s("site"), bl("free")
-		return func(p events.Payload) {
-			x := p.(events.WifiHotspotInstalledPayload)
-			id.Append(x.HotspotID)
-			site.Append(x.Site)
-			free.Append(x.Free)
-		}
-	case events.FundingAllocated, events.FundingDisbursed:
-		year, source, task, amount := i64("fiscal_year"), s("source"), s("task"), i64("amount_vnd")
-		return func(p events.Payload) {
-			var x events.FundingPayload
-			switch v := p.(type) {
-			case events.FundingAllocatedPayload:
-				x = v.FundingPayload
-			case events.FundingDisbursedPayload:
-				x = v.FundingPayload
-			}
-			year.Append(x.FiscalYear)
-			source.Append(x.Source)
-			task.Append(x.Task)
-			amount.Append(x.AmountVND)
-		}
-	case events.EventRetracted:
-		id, reason := s("retracted_event_id"), s("reason")
-		return func(p events.Payload) {
-			x := p.(events.EventRetractedPayload)
-			id.Append(x.EventID)
-			reason.Append(x.Reason)
-		}
-	}
-	panic(fmt.Sprintf("batch: no columns for event type %s", typ))
 }

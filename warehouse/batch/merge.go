@@ -91,14 +91,9 @@ func mergedSchema(sources []string) (*arrow.Schema, error) {
 	var fields []arrow.Field
 	seen := map[string]arrow.Field{}
 	for _, src := range sources {
-		pf, err := file.OpenParquetFile(src, false)
+		sc, err := FileSchema(src)
 		if err != nil {
-			return nil, fmt.Errorf("batch: merge: open %s: %w", src, err)
-		}
-		sc, err := pqarrow.FromParquet(pf.MetaData().Schema, nil, pf.MetaData().KeyValueMetadata())
-		pf.Close()
-		if err != nil {
-			return nil, fmt.Errorf("batch: merge: schema of %s: %w", src, err)
+			return nil, fmt.Errorf("batch: merge: %w", err)
 		}
 		for _, fl := range sc.Fields() {
 			have, ok := seen[fl.Name]
@@ -113,6 +108,20 @@ func mergedSchema(sources []string) (*arrow.Schema, error) {
 		}
 	}
 	return arrow.NewSchema(fields, nil), nil
+}
+
+// FileSchema is the Arrow schema of a Parquet file, with the Iceberg field IDs it carries.
+func FileSchema(path string) (*arrow.Schema, error) {
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer pf.Close()
+	sc, err := pqarrow.FromParquet(pf.MetaData().Schema, nil, pf.MetaData().KeyValueMetadata())
+	if err != nil {
+		return nil, fmt.Errorf("schema of %s: %w", path, err)
+	}
+	return sc, nil
 }
 
 // copyRows appends the rows of one source to the file being written, with nulls in the

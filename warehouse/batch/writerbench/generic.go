@@ -29,7 +29,7 @@ type dossierRow struct {
 	SourceSystem    string  `parquet:"source_system,id(9),dict"`
 	UnitCode        string  `parquet:"unit_code,id(10),dict"`
 	Corrects        *string `parquet:"corrects,id(11),optional"`
-	Level           string  `parquet:"level,id(15),optional,dict"`
+	Level           string  `parquet:"level,id(14),optional,dict"`
 	DossierID       string  `parquet:"dossier_id,id(25),optional"`
 	ProcessedOnline *bool   `parquet:"processed_online,id(26),optional"`
 	ReceivedAt      int64   `parquet:"received_at,id(27),optional,timestamp(microsecond)"`
