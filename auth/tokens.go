@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/events/refdata"
 )
 
 // The roles a token may have.
@@ -29,12 +30,16 @@ const (
 	RoleReporter = "reporter"
 	// RoleAnalyst reads (SQL, indicators); it may not send events.
 	RoleAnalyst = "analyst"
+	// RoleRegistry is the registry of administrative units (the provincial Department of Home
+	// Affairs, Sở Nội vụ): it alone, besides admin, sends admin_unit.* events, for the units of
+	// its scope (its unit and below; the province by default).
+	RoleRegistry = "registry"
 	// RoleAdmin may do everything, and send events for any unit.
 	RoleAdmin = "admin"
 )
 
 // Roles returns every role, in order of increasing power.
-func Roles() []string { return []string{RoleReporter, RoleAnalyst, RoleAdmin} }
+func Roles() []string { return []string{RoleReporter, RoleAnalyst, RoleRegistry, RoleAdmin} }
 
 // Errors of Authenticate. Each is a distinct failure the caller may answer differently.
 var (
@@ -64,7 +69,8 @@ type Entry struct {
 	SHA256 string `json:"sha256"`
 	// Role is one of Roles.
 	Role string `json:"role"`
-	// Unit is the reporter's unit code; empty for other roles.
+	// Unit is the unit code of a reporter's or registry's scope; empty for other roles (and
+	// for a registry of the whole province).
 	Unit string `json:"unit,omitempty"`
 	// ExpiresAt is an RFC 3339 timestamp after which the token is refused; empty for never.
 	ExpiresAt string `json:"expires_at,omitempty"`
@@ -86,6 +92,10 @@ func (e Entry) Validate() error {
 	case RoleReporter:
 		if !events.ValidUnitCode(e.Unit) {
 			return fmt.Errorf("a reporter needs its unit: %q is not a unit code (38, 3 digits, 5 digits or ddddd-ddd)", e.Unit)
+		}
+	case RoleRegistry:
+		if e.Unit != "" && !events.ValidUnitCode(e.Unit) {
+			return fmt.Errorf("a registry's unit %q is not a unit code; leave it empty for the province", e.Unit)
 		}
 	case RoleAnalyst, RoleAdmin:
 		if e.Unit != "" {
@@ -145,6 +155,9 @@ func NewStore(entries []Entry) (*Store, error) {
 			st.expires, _ = time.Parse(time.RFC3339, e.ExpiresAt)
 		}
 		st.principal = Principal{Name: e.Name, Role: e.Role, Unit: e.Unit}
+		if e.Role == RoleRegistry && e.Unit == "" {
+			st.principal.Unit = refdata.ProvinceCode
+		}
 		s.entries = append(s.entries, st)
 	}
 	return s, nil

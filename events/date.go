@@ -40,6 +40,11 @@ func ParseDate(s string) (Date, error) {
 	return d, nil
 }
 
+func (d Date) year() int {
+	y, _, _ := d.Civil()
+	return y
+}
+
 // Civil returns the date's year, month and day.
 func (d Date) Civil() (int, time.Month, int) {
 	y, m, day := civil(int64(d))

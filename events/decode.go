@@ -15,6 +15,9 @@ type Source struct {
 	Level    string // province, district, commune or village
 	UnitCode string
 	System   string
+	// Token names the gateway token the event was sent with; the gateway sets it (and the
+	// level and unit) from the token, and it is empty for events produced to Kafka directly.
+	Token string
 }
 
 // Event is one decoded, valid event of the contract. Its byte slices alias the input given to
@@ -128,6 +131,10 @@ func (d *decoder) decode(data []byte) (Event, error) {
 	e.Source.Level = s.enum("level", enumLevels)
 	e.Source.UnitCode = s.unitCode("unit_code", true)
 	e.Source.System = s.ident("system")
+	if tok, ok := s.rawString("token", false); ok {
+		s.checkIdent("token", tok)
+		e.Source.Token = tok
+	}
 	if s.err != nil {
 		return e, s.err
 	}

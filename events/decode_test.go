@@ -396,6 +396,14 @@ func rejectCases() []rejectCase {
 		{name: "with_fixed_broadband over households", in: ev("household_survey.recorded", set("payload.with_fixed_broadband", `121`)), reason: events.BadValue, field: "payload.with_fixed_broadband"},
 		{name: "with_smartphone -1", in: ev("household_survey.recorded", set("payload.with_smartphone", `-1`)), reason: events.BadValue, field: "payload.with_smartphone"},
 		{name: "amount_vnd -1", in: ev("funding.allocated", set("payload.amount_vnd", `-1`)), reason: events.BadValue, field: "payload.amount_vnd"},
+		{name: "amount_vnd over 10^15 (seen: 9e17 from one commune)", in: ev("funding.allocated", set("payload.amount_vnd", `900000000000000000`)), reason: events.BadValue, field: "payload.amount_vnd"},
+		{name: "amount_vnd at int64's maximum (overflowed the sums)", in: ev("funding.allocated", set("payload.amount_vnd", `9223372036854775807`)), reason: events.BadValue, field: "payload.amount_vnd"},
+		{name: "hours over 1000", in: ev("training.completed", set("payload.hours", `1000.5`)), reason: events.BadValue, field: "payload.hours"},
+		{name: "hectares over 100000", in: ev("raw_material_area.registered", set("payload.hectares", `1e9`)), reason: events.BadValue, field: "payload.hectares"},
+		{name: "households over 5000000", in: ev("household_survey.recorded", set("payload.households", `5000001`)), reason: events.BadValue, field: "payload.households"},
+		{name: "occurred_at in year 0000", in: ev("dossier.completed", set("occurred_at", `"0000-06-01T09:00:00Z"`)), reason: events.BadValue, field: "occurred_at"},
+		{name: "occurred_at overflowing the local date to 10000-01-01", in: ev("manager.departed", set("occurred_at", `"9999-12-31T20:00:00Z"`)), reason: events.BadValue, field: "occurred_at"},
+		{name: "assessed_on in 2101", in: ev("criterion.assessed", set("payload.assessed_on", `"2101-01-01"`)), reason: events.BadValue, field: "payload.assessed_on"},
 		{name: "amount_vnd beyond int64", in: ev("funding.disbursed", set("payload.amount_vnd", `9223372036854775808`)), reason: events.BadValue, field: "payload.amount_vnd"},
 		{name: "fiscal_year 2020", in: ev("funding.allocated", set("payload.fiscal_year", `2020`)), reason: events.BadValue, field: "payload.fiscal_year"},
 		{name: "fiscal_year 2031", in: ev("funding.disbursed", set("payload.fiscal_year", `2031`)), reason: events.BadValue, field: "payload.fiscal_year"},
@@ -626,7 +634,9 @@ func acceptCases() []acceptCase {
 			check: func(t *testing.T, e events.Event) {
 				require.Equal(t, int64(150000000), e.Payload.(events.FundingDisbursedPayload).AmountVND)
 			}},
-		{name: "amount_vnd at int64's maximum", in: ev("funding.disbursed", set("payload.amount_vnd", `9223372036854775807`)), typ: events.FundingDisbursed},
+		{name: "amount_vnd at the contract's bound, 10^15", in: ev("funding.disbursed", set("payload.amount_vnd", `1000000000000000`)), typ: events.FundingDisbursed},
+		{name: "hours at the bound", in: ev("training.completed", set("payload.hours", `1000`)), typ: events.TrainingCompleted},
+		{name: "hectares at the bound", in: ev("raw_material_area.registered", set("payload.hectares", `100000`)), typ: events.RawMaterialAreaRegistered},
 		{name: "amount_vnd 0", in: ev("funding.disbursed", set("payload.amount_vnd", `0`)), typ: events.FundingDisbursed},
 		{name: "fiscal_year 2.021e3", in: ev("funding.allocated", set("payload.fiscal_year", `2.021e3`)), typ: events.FundingAllocated,
 			check: func(t *testing.T, e events.Event) {
@@ -872,4 +882,20 @@ func TestRejectionOf(t *testing.T) {
 	other := events.RejectionOf(errors.New("boom"))
 	assert.Equal(t, events.BadValue, other.Reason)
 	assert.Equal(t, "boom", other.Message)
+}
+
+func TestWithSourceReplacesOnlyTheSource(t *testing.T) {
+	in := []byte(`{"event_id":"e-1","event_type":"manager.departed","schema_version":1,"occurred_at":"2025-03-01T08:00:00+07:00",` +
+		`"recorded_at":"2025-03-01T09:00:00+07:00","source":{"level":"province","unit_code":"38","system":"hr-x"},"unit_code":"15814",` +
+		`"payload":{"person_ref":"p-1","x_extra":[1,2]}}`)
+	out, err := events.WithSource(in, events.Source{Level: "commune", UnitCode: "15814", Token: "xa-15814"})
+	require.NoError(t, err)
+	require.Equal(t, strings.Replace(string(in), `"source":{"level":"province","unit_code":"38","system":"hr-x"}`,
+		`"source":{"level":"commune","unit_code":"15814","system":"hr-x","token":"xa-15814"}`, 1), string(out))
+	e, err := events.Decode(out)
+	require.NoError(t, err)
+	require.Equal(t, events.Source{Level: "commune", UnitCode: "15814", System: "hr-x", Token: "xa-15814"}, e.Source)
+	require.Equal(t, map[string]string{"38": "province", "398": "district", "15814": "commune", "15814-001": "village", "x": ""},
+		map[string]string{"38": events.LevelOf("38"), "398": events.LevelOf("398"), "15814": events.LevelOf("15814"),
+			"15814-001": events.LevelOf("15814-001"), "x": events.LevelOf("x")})
 }

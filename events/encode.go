@@ -26,6 +26,9 @@ func AppendJSON(dst []byte, e *Event) []byte {
 	src.str("level", e.Source.Level)
 	src.str("unit_code", e.Source.UnitCode)
 	src.str("system", e.Source.System)
+	if e.Source.Token != "" {
+		src.str("token", e.Source.Token)
+	}
 	w.b = append(src.b, '}')
 	w.str("unit_code", e.UnitCode)
 	if e.Corrects != "" {

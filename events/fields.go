@@ -273,10 +273,13 @@ func (f *fields) number(name string) float64 {
 }
 
 // positive reads a required number > 0.
-func (f *fields) positive(name string) float64 {
+func (f *fields) positive(name string, hi float64) float64 {
 	x := f.number(name)
 	if f.err == nil && !(x > 0) {
 		f.fail(BadValue, name, "must be greater than 0, got %v", x)
+	}
+	if f.err == nil && x > hi {
+		f.fail(BadValue, name, "must be at most %v (the contract's plausible bound), got %v", hi, x)
 	}
 	return x
 }
@@ -298,9 +301,19 @@ func (f *fields) date(name string) Date {
 	d, valid := parseDate([]byte(s))
 	if !valid {
 		f.fail(BadValue, name, "must be a date YYYY-MM-DD, got %q", clip(s))
+	} else if y, _, _ := d.Civil(); y < MinYear || y > MaxYear {
+		f.fail(BadValue, name, "must be a date of the years %d to %d, got %q", MinYear, MaxYear, clip(s))
 	}
 	return d
 }
+
+// The years a date or timestamp of the contract may fall in: the programme's records start
+// after 1900, and a year past 2100 is a typing error (year 9999 also overflowed the local
+// business date into year 10000).
+const (
+	MinYear = 1900
+	MaxYear = 2100
+)
 
 func (f *fields) timestamp(name string) time.Time {
 	v := f.get(name, true)
@@ -314,6 +327,8 @@ func (f *fields) timestamp(name string) time.Time {
 	t, ok := parseTimestamp(raw)
 	if !ok {
 		f.fail(BadValue, name, "must be an RFC 3339 timestamp with offset such as 2025-07-01T08:30:00+07:00, got %s", clip(string(v)))
+	} else if y, local := t.Year(), DateOf(t); y < MinYear || y > MaxYear || local.year() < MinYear || local.year() > MaxYear {
+		f.fail(BadValue, name, "must fall in the years %d to %d (UTC and UTC+07:00), got %s", MinYear, MaxYear, clip(string(v)))
 	}
 	return t
 }

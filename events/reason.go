@@ -21,6 +21,12 @@ const (
 	// ConflictingDuplicate is decided at ingest, where earlier events are known: Decode never
 	// returns it.
 	ConflictingDuplicate Reason = "conflicting_duplicate"
+	// Forbidden is decided at the event gateway, where the sender is known: the sending token
+	// may not make the change the event makes (an administrative event from a reporter, a unit,
+	// a correction target or an entity outside the token's scope). Decode never returns it, and
+	// Reasons leaves it out: it is a verdict on a sender, never on a line of a stream (whatever
+	// reaches Kafka was sent by a trusted producer or let through by the gateway).
+	Forbidden Reason = "forbidden"
 )
 
 // Reasons returns every reason code of the contract, in the order of EVENTS.md.

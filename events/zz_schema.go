@@ -489,7 +489,7 @@ func decodePayload(t Type, p *fields) Payload {
 		x.PersonRef = p.ident("person_ref")
 		x.CourseCode = p.text("course_code")
 		x.Topic = p.enum("topic", enumTrainTopics)
-		x.Hours = p.positive("hours")
+		x.Hours = p.positive("hours", 1000)
 		x.CompletedOn = p.date("completed_on")
 		return x
 	case CooperativeRegistered:
@@ -530,7 +530,7 @@ func decodePayload(t Type, p *fields) Payload {
 		var x RawMaterialAreaRegisteredPayload
 		x.AreaCode = p.ident("area_code")
 		x.Product = p.text("product")
-		x.Hectares = p.positive("hectares")
+		x.Hectares = p.positive("hectares", 100000)
 		x.Latitude = p.coordinate("latitude", 8, 24)
 		x.Longitude = p.coordinate("longitude", 102, 110)
 		return x
@@ -582,9 +582,9 @@ func decodePayload(t Type, p *fields) Payload {
 		return x
 	case HouseholdSurveyRecorded:
 		var x HouseholdSurveyRecordedPayload
-		x.Households = p.integer("households", 0, maxInt)
-		x.WithSmartphone = p.integer("with_smartphone", 0, maxInt)
-		x.WithFixedBroadband = p.integer("with_fixed_broadband", 0, maxInt)
+		x.Households = p.integer("households", 0, 5000000)
+		x.WithSmartphone = p.integer("with_smartphone", 0, 5000000)
+		x.WithFixedBroadband = p.integer("with_fixed_broadband", 0, 5000000)
 		if p.err == nil {
 			x.check(p)
 		}
@@ -606,14 +606,14 @@ func decodePayload(t Type, p *fields) Payload {
 		x.FiscalYear = p.integer("fiscal_year", 2021, 2030)
 		x.Source = p.enum("source", enumFundSources)
 		x.Task = p.enum("task", enumFundTasks)
-		x.AmountVND = p.integer("amount_vnd", 0, maxInt)
+		x.AmountVND = p.integer("amount_vnd", 0, 1000000000000000)
 		return x
 	case FundingDisbursed:
 		var x FundingDisbursedPayload
 		x.FiscalYear = p.integer("fiscal_year", 2021, 2030)
 		x.Source = p.enum("source", enumFundSources)
 		x.Task = p.enum("task", enumFundTasks)
-		x.AmountVND = p.integer("amount_vnd", 0, maxInt)
+		x.AmountVND = p.integer("amount_vnd", 0, 1000000000000000)
 		return x
 	case EventRetracted:
 		var x EventRetractedPayload
@@ -761,4 +761,83 @@ func appendPayload(w *objWriter, p Payload) {
 	default:
 		panic("BUG: no payload encoder for " + p.Type().String())
 	}
+}
+
+// payloadUnitCodes calls fn with each unit code the payload names, and its field.
+func payloadUnitCodes(p Payload, fn func(field, code string)) {
+	switch x := p.(type) {
+	case AdminUnitRegisteredPayload:
+		fn("code", x.Code)
+		if x.ParentCode != "" {
+			fn("parent_code", x.ParentCode)
+		}
+	case AdminUnitRenamedPayload:
+		fn("code", x.Code)
+	case AdminUnitMergedPayload:
+		for _, c := range x.FromCodes {
+			fn("from_codes", c)
+		}
+		fn("into_code", x.IntoCode)
+		fn("parent_code", x.ParentCode)
+	}
+}
+
+// payloadEntity is the entity the payload names, if any.
+func payloadEntity(p Payload) (Entity, bool) {
+	switch x := p.(type) {
+	case DossierCompletedPayload:
+		return Entity{Field: "dossier_id", Kind: "dossier", ID: x.DossierID, Registers: true}, true
+	case ManagerRegisteredPayload:
+		return Entity{Field: "person_ref", Kind: "manager", ID: x.PersonRef, Registers: true}, true
+	case ManagerDepartedPayload:
+		return Entity{Field: "person_ref", Kind: "manager", ID: x.PersonRef, Registers: false}, true
+	case TrainingCompletedPayload:
+		return Entity{Field: "person_ref", Kind: "manager", ID: x.PersonRef, Registers: false}, true
+	case CooperativeRegisteredPayload:
+		return Entity{Field: "coop_id", Kind: "cooperative", ID: x.CoopID, Registers: true}, true
+	case CooperativeDissolvedPayload:
+		return Entity{Field: "coop_id", Kind: "cooperative", ID: x.CoopID, Registers: false}, true
+	case CooperativeDigitalAdoptedPayload:
+		return Entity{Field: "coop_id", Kind: "cooperative", ID: x.CoopID, Registers: false}, true
+	case LinkageModelRegisteredPayload:
+		return Entity{Field: "model_id", Kind: "linkage_model", ID: x.ModelID, Registers: true}, true
+	case LinkageModelDigitalAdoptedPayload:
+		return Entity{Field: "model_id", Kind: "linkage_model", ID: x.ModelID, Registers: false}, true
+	case OCOPProductRatedPayload:
+		return Entity{Field: "product_id", Kind: "ocop_product", ID: x.ProductID, Registers: true}, true
+	case RawMaterialAreaRegisteredPayload:
+		return Entity{Field: "area_code", Kind: "raw_material_area", ID: x.AreaCode, Registers: true}, true
+	case OnlineServiceLaunchedPayload:
+		return Entity{Field: "service_id", Kind: "online_service", ID: x.ServiceID, Registers: true}, true
+	case OnlineServiceWithdrawnPayload:
+		return Entity{Field: "service_id", Kind: "online_service", ID: x.ServiceID, Registers: false}, true
+	case SurveyConductedPayload:
+		return Entity{Field: "survey_id", Kind: "survey", ID: x.SurveyID, Registers: true}, true
+	case SurveyResponsePayload:
+		return Entity{Field: "survey_id", Kind: "survey", ID: x.SurveyID, Registers: false}, true
+	case SmartModelRegisteredPayload:
+		return Entity{Field: "model_id", Kind: "smart_model", ID: x.ModelID, Registers: true}, true
+	case SmartModelApprovedPayload:
+		return Entity{Field: "model_id", Kind: "smart_model", ID: x.ModelID, Registers: false}, true
+	case TourismSiteRegisteredPayload:
+		return Entity{Field: "site_id", Kind: "tourism_site", ID: x.SiteID, Registers: true}, true
+	case WifiHotspotInstalledPayload:
+		return Entity{Field: "hotspot_id", Kind: "wifi_hotspot", ID: x.HotspotID, Registers: true}, true
+	}
+	return Entity{}, false
+}
+
+// entityKinds are, per entity kind, the type that registers it and its id column.
+var entityKinds = map[string]EntityKind{
+	"dossier":           {Registrar: DossierCompleted, Column: "dossier_id"},
+	"manager":           {Registrar: ManagerRegistered, Column: "person_ref"},
+	"cooperative":       {Registrar: CooperativeRegistered, Column: "coop_id"},
+	"linkage_model":     {Registrar: LinkageModelRegistered, Column: "model_id"},
+	"ocop_product":      {Registrar: OCOPProductRated, Column: "product_id"},
+	"raw_material_area": {Registrar: RawMaterialAreaRegistered, Column: "area_code"},
+	"online_service":    {Registrar: OnlineServiceLaunched, Column: "service_id"},
+	"survey":            {Registrar: SurveyConducted, Column: "survey_id"},
+	"smart_model":       {Registrar: SmartModelRegistered, Column: "model_id"},
+	"tourism_site":      {Registrar: TourismSiteRegistered, Column: "site_id"},
+	"wifi_hotspot":      {Registrar: WifiHotspotInstalled, Column: "hotspot_id"},
 }

@@ -80,6 +80,7 @@ func envelope() []Column {
 		{"source_level", tString, true, "Level of the sending unit (cấp đơn vị gửi)"},
 		{"source_unit_code", tString, true, "Code of the sending unit (mã đơn vị gửi)"},
 		{"source_system", tString, true, "Sending system (hệ thống gửi)"},
+		{"source_token", tString, false, "The gateway token the event was sent with; null for events produced to Kafka directly (mã truy cập gửi)"},
 		{"unit_code", tString, true, "The unit the fact is about (mã đơn vị hành chính)"},
 		{"corrects", tString, false, "event_id this event corrects (sự kiện được đính chính)"},
 	}

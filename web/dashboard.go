@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/thanhhoa-ntm/ntm/queries"
 )
@@ -140,7 +141,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	if label == "" {
 		label = "2025"
 	}
-	p, err := queries.ParsePeriod(label)
+	p, err := publicPeriod(label, time.Now())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return

@@ -389,3 +389,61 @@ func TestSecurityHeaders(t *testing.T) {
 		})
 	}
 }
+
+// Every answer and every resource of the SQL endpoint is bounded: an answer of a few huge
+// values is cut with a clear error (it was 240 MB after 18 s), queries beyond the slots wait
+// briefly and then get a 503 (not a time-out), and a token past its rate gets a 429.
+func TestSQLEndpointBounds(t *testing.T) {
+	wh, err := warehouse.Open(context.Background(), t.TempDir(), true)
+	require.NoError(t, err)
+	defer wh.Close()
+	srv := sqlServer(t, web.SQLConfig{Warehouse: wh, Auth: tokenAuth{}, MaxBytes: 1 << 20, PerMinute: 1000})
+
+	got := postSQL(t, srv.URL, "Bearer analyst", queryBody("SELECT repeat(chr(1), 1000000) FROM range(40)"))
+	require.Equal(t, http.StatusUnprocessableEntity, got.status, got.body)
+	require.Contains(t, got.out["error"], "over 1048576 bytes")
+	require.Less(t, len(got.body), 1<<10)
+	got = postSQL(t, srv.URL, "Bearer analyst", queryBody("SELECT repeat('x', 1000) FROM range(100)"))
+	require.Equal(t, http.StatusOK, got.status, "an answer under the bound is whole")
+
+	// One slot, a short queue: while a slow query holds the slot, the next one is turned away.
+	busy := sqlServer(t, web.SQLConfig{Warehouse: wh, Auth: tokenAuth{}, Concurrent: 1, QueueWait: 200 * time.Millisecond, Timeout: 4 * time.Second})
+	done := make(chan sqlReply, 1)
+	go func() {
+		done <- postSQL(t, busy.URL, "Bearer analyst", queryBody("SELECT count(*) FROM range(1000000000) a, range(1000000000) b"))
+	}()
+	require.Eventually(t, func() bool {
+		got := postSQL(t, busy.URL, "Bearer admin", queryBody("SELECT 1"))
+		return got.status == http.StatusServiceUnavailable && got.header.Get("Retry-After") != ""
+	}, 3*time.Second, 50*time.Millisecond)
+	require.Equal(t, http.StatusGatewayTimeout, (<-done).status)
+	require.Equal(t, http.StatusOK, postSQL(t, busy.URL, "Bearer admin", queryBody("SELECT 1")).status, "the slot is free again")
+
+	limited := sqlServer(t, web.SQLConfig{Warehouse: wh, Auth: tokenAuth{}, PerMinute: 3})
+	for range 3 {
+		require.Equal(t, http.StatusOK, postSQL(t, limited.URL, "Bearer analyst", queryBody("SELECT 1")).status)
+	}
+	got = postSQL(t, limited.URL, "Bearer analyst", queryBody("SELECT 1"))
+	require.Equal(t, http.StatusTooManyRequests, got.status, got.body)
+	require.NotEmpty(t, got.header.Get("Retry-After"))
+	require.Equal(t, http.StatusOK, postSQL(t, limited.URL, "Bearer admin", queryBody("SELECT 1")).status, "the limit is per token")
+}
+
+// Public reads accept only the years the warehouse can hold, answering others at once.
+func TestFarPeriodsAreRefused(t *testing.T) {
+	wh, err := warehouse.Open(context.Background(), t.TempDir(), true)
+	require.NoError(t, err)
+	defer wh.Close()
+	srv := httptest.NewServer(web.New(web.Config{Warehouse: wh}).Handler())
+	defer srv.Close()
+	for _, p := range []string{"1001", "2021-Q4", "9999-12", fmt.Sprint(time.Now().Year() + 1)} {
+		for _, path := range []string{"/api/v1/indicators?period=", "/?period="} {
+			start := time.Now()
+			res, err := http.Get(srv.URL + path + p)
+			require.NoError(t, err)
+			res.Body.Close()
+			require.Equal(t, http.StatusBadRequest, res.StatusCode, path+p)
+			require.Less(t, time.Since(start), time.Second, "refused before any query")
+		}
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/thanhhoa-ntm/ntm/queries/render"
@@ -27,8 +29,18 @@ type SQLConfig struct {
 	Warehouse *warehouse.Warehouse
 	Auth      Authenticator
 	MaxRows   int           // default 10,000
-	Timeout   time.Duration // default 15 s
+	MaxBytes  int           // the answer's bound in bytes of values; default 8 MiB
+	Timeout   time.Duration // default 15 s, for the whole answer
 	MaxBody   int64         // default 64 KiB
+	// Concurrent bounds the queries that run at once (default 2, the cores here); a request
+	// waits for a slot at most QueueWait (default 5 s), then gets 503 with Retry-After.
+	Concurrent int
+	QueueWait  time.Duration
+	// PerMinute bounds each token's requests per minute (default 120); past it, 429.
+	PerMinute int
+	// MemoryLimit bounds each query's DuckDB memory (default 1GB): with Concurrent, the
+	// endpoint's memory budget.
+	MemoryLimit string
 }
 
 // SQLHandler is POST /api/v1/sql: one read-only query for analysts' tokens.
@@ -49,6 +61,23 @@ func SQLHandler(cfg SQLConfig) http.Handler {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 64 << 10
 	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = 8 << 20
+	}
+	if cfg.Concurrent <= 0 {
+		cfg.Concurrent = 2
+	}
+	if cfg.QueueWait <= 0 {
+		cfg.QueueWait = 5 * time.Second
+	}
+	if cfg.PerMinute <= 0 {
+		cfg.PerMinute = 120
+	}
+	if cfg.MemoryLimit == "" {
+		cfg.MemoryLimit = "1GB"
+	}
+	slots := make(chan struct{}, cfg.Concurrent)
+	limits := newRateLimits(cfg.PerMinute, time.Now)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		role, status, err := cfg.Auth.Role(r)
 		if err != nil {
@@ -60,6 +89,11 @@ func SQLHandler(cfg SQLConfig) http.Handler {
 		}
 		if role != "analyst" && role != "admin" {
 			jsonError(w, http.StatusForbidden, "SQL needs an analyst token")
+			return
+		}
+		if wait, ok := limits.allow(r.Header.Get("Authorization")); !ok {
+			w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+			jsonError(w, http.StatusTooManyRequests, fmt.Sprintf("more than %d queries a minute with this token: wait %s", cfg.PerMinute, wait.Round(time.Second)))
 			return
 		}
 		var req struct {
@@ -76,6 +110,20 @@ func SQLHandler(cfg SQLConfig) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.Timeout)
 		defer cancel()
+		// A slot, or a clear answer: queries beyond Concurrent would only share the cores and
+		// the memory, and time out together.
+		queued := time.NewTimer(cfg.QueueWait)
+		select {
+		case slots <- struct{}{}:
+			queued.Stop()
+			defer func() { <-slots }()
+		case <-queued.C:
+			w.Header().Set("Retry-After", "5")
+			jsonError(w, http.StatusServiceUnavailable, fmt.Sprintf("%d queries are running and the queue is full: send the query again in a few seconds", cfg.Concurrent))
+			return
+		case <-ctx.Done():
+			return
+		}
 		// The time limit covers opening the session and checking the query as well as running
 		// it: a step that fails once the deadline has passed failed for lack of time, which
 		// is neither a bad query (400) nor a broken warehouse (503).
@@ -86,7 +134,7 @@ func SQLHandler(cfg SQLConfig) http.Handler {
 			jsonError(w, http.StatusGatewayTimeout, fmt.Sprintf("the query ran over %s and was stopped", cfg.Timeout))
 			return true
 		}
-		db, _, err := session.Open(ctx, cfg.Warehouse)
+		db, _, err := session.OpenWith(ctx, cfg.Warehouse, session.Options{MemoryLimit: cfg.MemoryLimit})
 		if err != nil {
 			if !timedOut() {
 				jsonError(w, http.StatusServiceUnavailable, "the warehouse cannot be opened")
@@ -106,11 +154,18 @@ func SQLHandler(cfg SQLConfig) http.Handler {
 			}
 			return
 		}
-		cols, rows, truncated, err := query(ctx, db, req.Query, cfg.MaxRows)
+		cols, rows, truncated, err := query(ctx, db, req.Query, cfg.MaxRows, cfg.MaxBytes)
+		if errors.Is(err, render.ErrTooLarge) {
+			jsonError(w, http.StatusUnprocessableEntity, fmt.Sprintf("the answer is over %d bytes and was cut: select fewer columns or rows, or aggregate", cfg.MaxBytes))
+			return
+		}
 		if err != nil {
 			if !timedOut() {
 				jsonError(w, http.StatusBadRequest, err.Error())
 			}
+			return
+		}
+		if timedOut() {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"columns": cols, "rows": rows, "truncated": truncated, "max_rows": cfg.MaxRows})
@@ -142,15 +197,53 @@ func onlySelect(ctx context.Context, db *sql.DB, q string) error {
 	return nil
 }
 
-func query(ctx context.Context, db *sql.DB, q string, maxRows int) ([]string, [][]any, bool, error) {
+func query(ctx context.Context, db *sql.DB, q string, maxRows, maxBytes int) ([]string, [][]any, bool, error) {
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, nil, false, err
 	}
 	defer rows.Close()
-	res, truncated, err := render.Read(rows, maxRows)
+	res, truncated, err := render.ReadBounded(rows, maxRows, maxBytes)
 	if err != nil {
 		return nil, nil, false, err
 	}
 	return res.Columns, res.Rows, truncated, nil
+}
+
+// rateLimits counts each token's requests in a sliding minute.
+type rateLimits struct {
+	mu     sync.Mutex
+	max    int
+	now    func() time.Time
+	recent map[string][]time.Time
+}
+
+func newRateLimits(perMinute int, now func() time.Time) *rateLimits {
+	return &rateLimits{max: perMinute, now: now, recent: map[string][]time.Time{}}
+}
+
+// allow records a request of the token (its Authorization header, hashed) unless it made max
+// in the last minute; then it says how long to wait. Tokens idle for a minute are forgotten,
+// so the map holds only active tokens.
+func (l *rateLimits) allow(token string) (time.Duration, bool) {
+	sum := sha256.Sum256([]byte(token))
+	key := string(sum[:])
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	for k, ts := range l.recent {
+		if len(ts) > 0 && now.Sub(ts[len(ts)-1]) >= time.Minute {
+			delete(l.recent, k)
+		}
+	}
+	ts := l.recent[key]
+	for len(ts) > 0 && now.Sub(ts[0]) >= time.Minute {
+		ts = ts[1:]
+	}
+	if len(ts) >= l.max {
+		l.recent[key] = ts
+		return time.Minute - now.Sub(ts[0]), false
+	}
+	l.recent[key] = append(ts, now)
+	return 0, true
 }

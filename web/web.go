@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,14 +49,38 @@ type Server struct {
 	metrics *metrics
 
 	mu      sync.Mutex
-	cache   map[string]cached // by period and snapshot
-	names   map[string]string // unit names, by snapshot
+	cache   map[string]*cached // by period and snapshot, of the newest snapshot only
+	names   map[string]string  // unit names, by snapshot
 	namesAt string
 }
 
+// cached is the indicators of one period over one snapshot, computed once: the first request
+// computes them, the others wait on ready without holding the server's lock.
 type cached struct {
-	rows []queries.Row
-	at   time.Time
+	ready chan struct{}
+	rows  []queries.Row
+	err   error
+	at    time.Time
+}
+
+// maxCached bounds the periods kept for one snapshot (the picker offers 20).
+const maxCached = 64
+
+// FirstYear is the first year the warehouse can hold events of (the plan's data start in 2022).
+const FirstYear = 2022
+
+// publicPeriod parses a period of a public read: only the years the warehouse can have, 2022 to
+// the current year, so that no one can make the server compute far periods (each costs a
+// query) and fill its cache with them.
+func publicPeriod(label string, now time.Time) (queries.Period, error) {
+	p, err := queries.ParsePeriod(label)
+	if err != nil {
+		return p, err
+	}
+	if y := p.Start.Year(); y < FirstYear || y > now.Year() {
+		return p, fmt.Errorf("period %s is outside %d to %d, the years the warehouse holds (kỳ ngoài phạm vi dữ liệu)", label, FirstYear, now.Year())
+	}
+	return p, nil
 }
 
 // New builds the service.
@@ -66,7 +91,7 @@ func New(cfg Config) *Server {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), cache: map[string]cached{}}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), cache: map[string]*cached{}}
 	s.metrics = newMetrics(cfg.Registry, cfg.Warehouse)
 	s.mux.HandleFunc("GET /{$}", s.dashboard)
 	s.mux.HandleFunc("GET /api/v1/indicators", s.apiIndicators)
@@ -141,12 +166,46 @@ func (s *Server) Indicators(ctx context.Context, p queries.Period) ([]queries.Ro
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%s@%d/%d", p.Label, snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID)
+	snapKey := fmt.Sprintf("@%d/%d", snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID)
+	key := p.Label + snapKey
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c, ok := s.cache[key]; ok {
-		return c.rows, nil
+	c, ok := s.cache[key]
+	if !ok {
+		// A new snapshot makes every older entry stale: drop them, and keep the cache bounded.
+		for k := range s.cache {
+			if !strings.HasSuffix(k, snapKey) || len(s.cache) >= maxCached {
+				delete(s.cache, k)
+			}
+		}
+		c = &cached{ready: make(chan struct{})}
+		s.cache[key] = c
 	}
+	s.mu.Unlock()
+	if ok {
+		select {
+		case <-c.ready:
+			return c.rows, c.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	// This request computes; the lock is not held while it does. A failure is not kept: the
+	// next request tries again.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	c.rows, c.err = s.compute(cctx, p, key)
+	cancel()
+	close(c.ready)
+	if c.err != nil {
+		s.mu.Lock()
+		if s.cache[key] == c {
+			delete(s.cache, key)
+		}
+		s.mu.Unlock()
+	}
+	return c.rows, c.err
+}
+
+func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]queries.Row, error) {
 	db, _, err := session.Open(ctx, s.cfg.Warehouse)
 	if err != nil {
 		return nil, err
@@ -158,9 +217,11 @@ func (s *Server) Indicators(ctx context.Context, p queries.Period) ([]queries.Ro
 	if err != nil {
 		return nil, err
 	}
-	s.cache[key] = cached{rows: rows, at: time.Now()}
-	if s.namesAt != key {
-		s.names = map[string]string{}
+	s.mu.Lock()
+	fresh := s.namesAt != key
+	s.mu.Unlock()
+	if fresh {
+		names := map[string]string{}
 		r, err := db.QueryContext(ctx, `SELECT code, name FROM unit_states(NULL) WHERE level IN ('province', 'district')
 			QUALIFY row_number() OVER (PARTITION BY code ORDER BY valid_from DESC) = 1`)
 		if err == nil {
@@ -168,11 +229,13 @@ func (s *Server) Indicators(ctx context.Context, p queries.Period) ([]queries.Ro
 				var code string
 				var name *string
 				if r.Scan(&code, &name) == nil && name != nil {
-					s.names[code] = *name
+					names[code] = *name
 				}
 			}
 			r.Close()
-			s.namesAt = key
+			s.mu.Lock()
+			s.names, s.namesAt = names, key
+			s.mu.Unlock()
 		}
 	}
 	return rows, nil
@@ -209,7 +272,7 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 	if label == "" {
 		label = "2025"
 	}
-	p, err := queries.ParsePeriod(label)
+	p, err := publicPeriod(label, time.Now())
 	if err != nil {
 		jsonError(w, http.StatusBadRequest, err.Error())
 		return

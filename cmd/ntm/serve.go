@@ -79,9 +79,14 @@ func serveCommand() command {
 							return err
 						}
 						defer cl.Close()
+						lookup, err := gateway.NewWarehouseLookup(wh)
+						if err != nil {
+							return err
+						}
+						defer lookup.Close()
 						stats := &gateway.Stats{}
 						cfg.Registry.MustRegister(web.GatewayCollector{Stats: stats})
-						cfg.Events = gateway.Handler(gateway.Config{Tokens: store, Client: cl, Topic: *topic, Log: e.log, Stats: stats})
+						cfg.Events = gateway.Handler(gateway.Config{Tokens: store, Client: cl, Topic: *topic, Log: e.log, Stats: stats, Lookup: lookup})
 					}
 				} else if *brokers != "" {
 					return usagef("the event gateway needs --tokens (create them with ntm token)")

@@ -12,6 +12,7 @@ import (
 	"github.com/thanhhoa-ntm/ntm/queries/render"
 	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -117,8 +118,10 @@ func runQuery(ctx context.Context, db *sql.DB, query, format string, w io.Writer
 func printTable(w io.Writer, cols []string, rows [][]any) error {
 	widths := make([]int, len(cols))
 	cells := make([][]string, len(rows))
+	cols = slices.Clone(cols)
 	for i, c := range cols {
-		widths[i] = utf8.RuneCountInString(c)
+		cols[i] = render.Printable(c)
+		widths[i] = utf8.RuneCountInString(cols[i])
 	}
 	for r, row := range rows {
 		cells[r] = make([]string, len(row))

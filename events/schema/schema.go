@@ -78,7 +78,7 @@ type Field struct {
 	Rule   Rule
 	Values string  // Enum, EnumList: the key in Lists of the allowed values
 	Min    float64 // Int, Coordinate: the least value allowed
-	Max    float64 // Int, Coordinate: the greatest value allowed
+	Max    float64 // Int, Coordinate, Positive: the greatest value allowed
 	// Optional marks an EnumList that may be absent or empty (OptText and OptUnitCode are
 	// optional by their rule; every other field is required).
 	Optional bool
@@ -87,6 +87,9 @@ type Field struct {
 	Doc string
 	// Comment is the Go field's comment, when the name alone does not say enough.
 	Comment string
+	// Entity names the kind of entity the field identifies (a cooperative, a survey, ...), for
+	// the gateway's ownership check: an entity belongs to the unit that registered it.
+	Entity string
 }
 
 // ColumnName is the events_log column the field fills.
@@ -113,12 +116,26 @@ type Type struct {
 	BusinessDate string
 	// Check marks a type with rules across its fields, written by hand as the method check of
 	// its payload struct in events/check.go; the decoder calls it after the fields.
-	Check  bool
-	Fields []Field
+	Check bool
+	// Registers names the entity kind an event of the type registers (its Entity field says
+	// which id): the unit_code of the first registration owns the id.
+	Registers string
+	Fields    []Field
 }
 
-// MaxInt is the greatest int64, the bound of counts.
+// MaxInt is the greatest int64.
 const MaxInt = float64(1<<63 - 1)
+
+// Plausibility bounds (EVENTS.md, "Bounds"): a value past one is a typing or unit error, or an
+// attack, never a fact of one commune. They also keep every sum of the warehouse far from
+// overflow: 10^15 VND per event leaves room for 9,000 events at the bound in an INT64 sum, and
+// the indicators sum in HUGEINT anyway.
+const (
+	MaxVND        = 1e15   // VND in one allocation or disbursement (a million billion đồng)
+	// MaxHouseholds bounds the households counted in one report: Thanh Hóa has about a million, so
+	// five million is never a fact (a test fixture counts two million to check the rounding).
+	MaxHouseholds = 5000000
+)
 
 // Vietnam's bounding box bounds every latitude and longitude.
 const (
@@ -152,7 +169,7 @@ var funding = []Field{
 	{Name: "fiscal_year", Go: "FiscalYear", Rule: Int, Min: 2021, Max: 2030, Doc: "Fiscal year (năm ngân sách)"},
 	{Name: "source", Go: "Source", Rule: Enum, Values: "fund_sources", Doc: "Funding source (nguồn vốn)"},
 	{Name: "task", Go: "Task", Rule: Enum, Values: "fund_tasks", Doc: "Funded task (nhiệm vụ)"},
-	{Name: "amount_vnd", Go: "AmountVND", Rule: Int, Min: 0, Max: MaxInt, Doc: "Amount in VND (số tiền, đồng)"},
+	{Name: "amount_vnd", Go: "AmountVND", Rule: Int, Min: 0, Max: MaxVND, Doc: "Amount in VND (số tiền, đồng)"},
 }
 
 // Types are the 28 types of contract v1, in the order of EVENTS.md; the order numbers the
@@ -183,10 +200,10 @@ var Types = []Type{
 			{Name: "into_kind", Go: "IntoKind", Rule: Enum, Values: "unit_kinds", Doc: "Resulting unit kind (loại hình đơn vị sau sáp nhập)"},
 			{Name: "parent_code", Go: "ParentCode", Rule: UnitCode},
 		}},
-	{Name: "dossier.completed", Go: "DossierCompleted", Version: 1, BusinessDate: "completed_at", Check: true,
+	{Name: "dossier.completed", Go: "DossierCompleted", Version: 1, Registers: "dossier", BusinessDate: "completed_at", Check: true,
 		Doc: "is a completed work dossier; its business date is CompletedAt's.",
 		Fields: []Field{
-			{Name: "dossier_id", Go: "DossierID", Rule: Ident, Doc: "Dossier identifier (mã hồ sơ)"},
+			{Name: "dossier_id", Go: "DossierID", Rule: Ident, Doc: "Dossier identifier (mã hồ sơ)", Entity: "dossier"},
 			{Name: "level", Go: "Level", Rule: Enum, Values: "gov_levels"},
 			{Name: "processed_online", Go: "ProcessedOnline", Rule: Bool, Doc: "Processed online (xử lý trực tuyến)"},
 			{Name: "received_at", Go: "ReceivedAt", Rule: Timestamp, Doc: "Dossier received (thời điểm tiếp nhận)"},
@@ -202,49 +219,49 @@ var Types = []Type{
 			{Name: "assessed_on", Go: "AssessedOn", Rule: Date, Doc: "Assessment date (ngày đánh giá)"},
 			{Name: "decision_ref", Go: "DecisionRef", Rule: OptText, Doc: "Decision reference (số quyết định)"},
 		}},
-	{Name: "manager.registered", Go: "ManagerRegistered", Version: 1,
+	{Name: "manager.registered", Go: "ManagerRegistered", Version: 1, Registers: "manager",
 		Doc: "registers a manager working on the programme.",
 		Fields: []Field{
-			{Name: "person_ref", Go: "PersonRef", Rule: Ident, Doc: "Pseudonymous person reference (mã cán bộ ẩn danh)", Comment: "pseudonymous"},
+			{Name: "person_ref", Go: "PersonRef", Rule: Ident, Doc: "Pseudonymous person reference (mã cán bộ ẩn danh)", Comment: "pseudonymous", Entity: "manager"},
 			{Name: "role", Go: "Role", Rule: Text, Doc: "Role (chức vụ)"},
 			{Name: "level", Go: "Level", Rule: Enum, Values: "gov_levels"},
 		}},
 	{Name: "manager.departed", Go: "ManagerDeparted", Version: 1,
 		Doc: "ends a manager's work on the programme.",
 		Fields: []Field{
-			{Name: "person_ref", Go: "PersonRef", Rule: Ident},
+			{Name: "person_ref", Go: "PersonRef", Rule: Ident, Entity: "manager"},
 		}},
 	{Name: "training.completed", Go: "TrainingCompleted", Version: 1, BusinessDate: "completed_on",
 		Doc: "is a course a manager completed; its business date is CompletedOn.",
 		Fields: []Field{
-			{Name: "person_ref", Go: "PersonRef", Rule: Ident},
+			{Name: "person_ref", Go: "PersonRef", Rule: Ident, Entity: "manager"},
 			{Name: "course_code", Go: "CourseCode", Rule: Text, Doc: "Course code (mã khóa học)"},
 			{Name: "topic", Go: "Topic", Rule: Enum, Values: "train_topics", Doc: "Topic (chủ đề)"},
-			{Name: "hours", Go: "Hours", Rule: Positive, Doc: "Training hours (số giờ)"},
+			{Name: "hours", Go: "Hours", Rule: Positive, Max: 1000, Doc: "Training hours (số giờ)"},
 			{Name: "completed_on", Go: "CompletedOn", Rule: Date, Doc: "Completion date (ngày hoàn thành)"},
 		}},
-	{Name: "cooperative.registered", Go: "CooperativeRegistered", Version: 1,
+	{Name: "cooperative.registered", Go: "CooperativeRegistered", Version: 1, Registers: "cooperative",
 		Doc: "registers a cooperative.",
 		Fields: []Field{
-			{Name: "coop_id", Go: "CoopID", Rule: Ident, Doc: "Cooperative identifier (mã hợp tác xã)"},
+			{Name: "coop_id", Go: "CoopID", Rule: Ident, Doc: "Cooperative identifier (mã hợp tác xã)", Entity: "cooperative"},
 			{Name: "name", Go: "Name", Rule: Text},
 			{Name: "sector", Go: "Sector", Rule: Text, Doc: "Sector (lĩnh vực)"},
 		}},
 	{Name: "cooperative.dissolved", Go: "CooperativeDissolved", Version: 1,
 		Doc: "dissolves a cooperative.",
 		Fields: []Field{
-			{Name: "coop_id", Go: "CoopID", Rule: Ident},
+			{Name: "coop_id", Go: "CoopID", Rule: Ident, Entity: "cooperative"},
 		}},
 	{Name: "cooperative.digital_adopted", Go: "CooperativeDigitalAdopted", Version: 1,
 		Doc: "records digital technologies a cooperative applies.",
 		Fields: []Field{
-			{Name: "coop_id", Go: "CoopID", Rule: Ident},
+			{Name: "coop_id", Go: "CoopID", Rule: Ident, Entity: "cooperative"},
 			{Name: "technologies", Go: "Technologies", Rule: EnumList, Values: "technologies", Doc: "Digital technologies adopted (công nghệ số áp dụng)"},
 		}},
-	{Name: "linkage_model.registered", Go: "LinkageModelRegistered", Version: 1,
+	{Name: "linkage_model.registered", Go: "LinkageModelRegistered", Version: 1, Registers: "linkage_model",
 		Doc: "registers a production-linkage model.",
 		Fields: []Field{
-			{Name: "model_id", Go: "ModelID", Rule: Ident, Doc: "Model identifier (mã mô hình)"},
+			{Name: "model_id", Go: "ModelID", Rule: Ident, Doc: "Model identifier (mã mô hình)", Entity: "linkage_model"},
 			{Name: "name", Go: "Name", Rule: Text},
 			{Name: "key_product", Go: "KeyProduct", Rule: Text, Doc: "Key product (sản phẩm chủ lực)"},
 			{Name: "raw_material_area", Go: "RawMaterialArea", Rule: Bool, Doc: "Linked to a raw-material area (gắn vùng nguyên liệu)"},
@@ -252,42 +269,42 @@ var Types = []Type{
 	{Name: "linkage_model.digital_adopted", Go: "LinkageModelDigitalAdopted", Version: 1,
 		Doc: "records digital technologies a linkage model applies.",
 		Fields: []Field{
-			{Name: "model_id", Go: "ModelID", Rule: Ident},
+			{Name: "model_id", Go: "ModelID", Rule: Ident, Entity: "linkage_model"},
 			{Name: "technologies", Go: "Technologies", Rule: EnumList, Values: "technologies"},
 		}},
-	{Name: "ocop.product_rated", Go: "OCOPProductRated", Version: 1,
+	{Name: "ocop.product_rated", Go: "OCOPProductRated", Version: 1, Registers: "ocop_product",
 		Doc: "is an OCOP star rating; the latest rating per product stands.",
 		Fields: []Field{
-			{Name: "product_id", Go: "ProductID", Rule: Ident, Doc: "OCOP product identifier (mã sản phẩm OCOP)"},
+			{Name: "product_id", Go: "ProductID", Rule: Ident, Doc: "OCOP product identifier (mã sản phẩm OCOP)", Entity: "ocop_product"},
 			{Name: "name", Go: "Name", Rule: Text},
 			{Name: "category", Go: "Category", Rule: Text, Doc: "Product category (nhóm sản phẩm)"},
 			{Name: "stars", Go: "Stars", Rule: Int, Min: 3, Max: 5, Doc: "OCOP stars (số sao OCOP)"},
 		}},
-	{Name: "raw_material_area.registered", Go: "RawMaterialAreaRegistered", Version: 1,
+	{Name: "raw_material_area.registered", Go: "RawMaterialAreaRegistered", Version: 1, Registers: "raw_material_area",
 		Doc: "registers a raw-material area for the agriculture map.",
 		Fields: []Field{
-			{Name: "area_code", Go: "AreaCode", Rule: Ident, Doc: "Raw-material area code (mã vùng nguyên liệu)"},
+			{Name: "area_code", Go: "AreaCode", Rule: Ident, Doc: "Raw-material area code (mã vùng nguyên liệu)", Entity: "raw_material_area"},
 			{Name: "product", Go: "Product", Rule: Text, Doc: "Product (sản phẩm)"},
-			{Name: "hectares", Go: "Hectares", Rule: Positive, Doc: "Area in hectares (diện tích, ha)"},
+			{Name: "hectares", Go: "Hectares", Rule: Positive, Max: 100000, Doc: "Area in hectares (diện tích, ha)"},
 			{Name: "latitude", Go: "Latitude", Rule: Coordinate, Min: MinLat, Max: MaxLat, Doc: "WGS84 latitude (vĩ độ)"},
 			{Name: "longitude", Go: "Longitude", Rule: Coordinate, Min: MinLon, Max: MaxLon, Doc: "WGS84 longitude (kinh độ)"},
 		}},
-	{Name: "online_service.launched", Go: "OnlineServiceLaunched", Version: 1,
+	{Name: "online_service.launched", Go: "OnlineServiceLaunched", Version: 1, Registers: "online_service",
 		Doc: "launches an essential online service.",
 		Fields: []Field{
-			{Name: "service_id", Go: "ServiceID", Rule: Ident, Doc: "Online service identifier (mã dịch vụ trực tuyến)"},
+			{Name: "service_id", Go: "ServiceID", Rule: Ident, Doc: "Online service identifier (mã dịch vụ trực tuyến)", Entity: "online_service"},
 			{Name: "domain", Go: "Domain", Rule: Enum, Values: "domains", Doc: "Service domain (lĩnh vực dịch vụ)"},
 			{Name: "name", Go: "Name", Rule: Text},
 		}},
 	{Name: "online_service.withdrawn", Go: "OnlineServiceWithdrawn", Version: 1,
 		Doc: "withdraws an online service.",
 		Fields: []Field{
-			{Name: "service_id", Go: "ServiceID", Rule: Ident},
+			{Name: "service_id", Go: "ServiceID", Rule: Ident, Entity: "online_service"},
 		}},
-	{Name: "survey.conducted", Go: "SurveyConducted", Version: 1, BusinessDate: "opened_on", Check: true,
+	{Name: "survey.conducted", Go: "SurveyConducted", Version: 1, Registers: "survey", BusinessDate: "opened_on", Check: true,
 		Doc: "is a survey; its business date is OpenedOn.",
 		Fields: []Field{
-			{Name: "survey_id", Go: "SurveyID", Rule: Ident, Doc: "Survey identifier (mã khảo sát)"},
+			{Name: "survey_id", Go: "SurveyID", Rule: Ident, Doc: "Survey identifier (mã khảo sát)", Entity: "survey"},
 			{Name: "topic", Go: "Topic", Rule: Enum, Values: "survey_topics"},
 			{Name: "channel", Go: "Channel", Rule: Enum, Values: "channels", Doc: "Survey channel (hình thức khảo sát)"},
 			{Name: "opened_on", Go: "OpenedOn", Rule: Date, Doc: "Survey opened (ngày mở khảo sát)"},
@@ -296,13 +313,13 @@ var Types = []Type{
 	{Name: "survey.response", Go: "SurveyResponse", Version: 1,
 		Doc: "is one anonymous response.",
 		Fields: []Field{
-			{Name: "survey_id", Go: "SurveyID", Rule: Ident},
+			{Name: "survey_id", Go: "SurveyID", Rule: Ident, Entity: "survey"},
 			{Name: "satisfaction", Go: "Satisfaction", Rule: Int, Min: 1, Max: 5, Doc: "Satisfaction 1..5 (mức độ hài lòng)"},
 		}},
-	{Name: "smart_model.registered", Go: "SmartModelRegistered", Version: 1,
+	{Name: "smart_model.registered", Go: "SmartModelRegistered", Version: 1, Registers: "smart_model",
 		Doc: "registers a smart-NTM pilot model.",
 		Fields: []Field{
-			{Name: "model_id", Go: "ModelID", Rule: Ident},
+			{Name: "model_id", Go: "ModelID", Rule: Ident, Entity: "smart_model"},
 			{Name: "name", Go: "Name", Rule: Text},
 			{Name: "field", Go: "Field", Rule: Enum, Values: "model_fields", Doc: "Smart-model field (lĩnh vực mô hình)"},
 			{Name: "scope", Go: "Scope", Rule: Enum, Values: "model_scopes", Doc: "Smart-model scope (phạm vi mô hình)"},
@@ -310,13 +327,13 @@ var Types = []Type{
 	{Name: "smart_model.approved", Go: "SmartModelApproved", Version: 1,
 		Doc: "approves a smart-NTM pilot model.",
 		Fields: []Field{
-			{Name: "model_id", Go: "ModelID", Rule: Ident},
+			{Name: "model_id", Go: "ModelID", Rule: Ident, Entity: "smart_model"},
 			{Name: "decision_ref", Go: "DecisionRef", Rule: Text},
 		}},
-	{Name: "tourism_site.registered", Go: "TourismSiteRegistered", Version: 1,
+	{Name: "tourism_site.registered", Go: "TourismSiteRegistered", Version: 1, Registers: "tourism_site",
 		Doc: "registers a rural-tourism site for the tourism map.",
 		Fields: []Field{
-			{Name: "site_id", Go: "SiteID", Rule: Ident, Doc: "Tourism site identifier (mã điểm du lịch)"},
+			{Name: "site_id", Go: "SiteID", Rule: Ident, Doc: "Tourism site identifier (mã điểm du lịch)", Entity: "tourism_site"},
 			{Name: "name", Go: "Name", Rule: Text},
 			{Name: "kind", Go: "Kind", Rule: Enum, Values: "site_kinds"},
 			{Name: "latitude", Go: "Latitude", Rule: Coordinate, Min: MinLat, Max: MaxLat},
@@ -325,9 +342,9 @@ var Types = []Type{
 	{Name: "household_survey.recorded", Go: "HouseholdSurveyRecorded", Version: 1, Check: true,
 		Doc: "counts a village's households; the latest per village stands.",
 		Fields: []Field{
-			{Name: "households", Go: "Households", Rule: Int, Min: 0, Max: MaxInt, Doc: "Households (số hộ)"},
-			{Name: "with_smartphone", Go: "WithSmartphone", Rule: Int, Min: 0, Max: MaxInt, Doc: "Households with a smartphone (số hộ có điện thoại thông minh)"},
-			{Name: "with_fixed_broadband", Go: "WithFixedBroadband", Rule: Int, Min: 0, Max: MaxInt, Doc: "Households with fixed broadband (số hộ có băng rộng cố định)"},
+			{Name: "households", Go: "Households", Rule: Int, Min: 0, Max: MaxHouseholds, Doc: "Households (số hộ)"},
+			{Name: "with_smartphone", Go: "WithSmartphone", Rule: Int, Min: 0, Max: MaxHouseholds, Doc: "Households with a smartphone (số hộ có điện thoại thông minh)"},
+			{Name: "with_fixed_broadband", Go: "WithFixedBroadband", Rule: Int, Min: 0, Max: MaxHouseholds, Doc: "Households with fixed broadband (số hộ có băng rộng cố định)"},
 		}},
 	{Name: "connectivity.reported", Go: "ConnectivityReported", Version: 1,
 		Doc: "reports a village's connectivity.",
@@ -336,10 +353,10 @@ var Types = []Type{
 			{Name: "mobile_4g", Go: "Mobile4G", Rule: Bool, Doc: "4G coverage (phủ sóng 4G)"},
 			{Name: "mobile_5g", Go: "Mobile5G", Rule: Bool, Doc: "5G coverage (phủ sóng 5G)"},
 		}},
-	{Name: "wifi_hotspot.installed", Go: "WifiHotspotInstalled", Version: 1,
+	{Name: "wifi_hotspot.installed", Go: "WifiHotspotInstalled", Version: 1, Registers: "wifi_hotspot",
 		Doc: "is an installed Wi-Fi hotspot.",
 		Fields: []Field{
-			{Name: "hotspot_id", Go: "HotspotID", Rule: Ident, Doc: "Wi-Fi hotspot identifier (mã điểm Wi-Fi)"},
+			{Name: "hotspot_id", Go: "HotspotID", Rule: Ident, Doc: "Wi-Fi hotspot identifier (mã điểm Wi-Fi)", Entity: "wifi_hotspot"},
 			{Name: "site", Go: "Site", Rule: Enum, Values: "hotspot_sites", Doc: "Hotspot site (vị trí điểm Wi-Fi)"},
 			{Name: "free", Go: "Free", Rule: Bool, Doc: "Free of charge (miễn phí)"},
 		}},

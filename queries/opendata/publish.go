@@ -188,6 +188,9 @@ func publishOne(ctx context.Context, db *sql.DB, d dataset, root string, o Optio
 		rec := make([]string, len(r))
 		for i, v := range r {
 			rec[i] = format(v, types[i].DatabaseTypeName())
+			if types[i].DatabaseTypeName() == "VARCHAR" {
+				rec[i] = NeutralizeFormula(rec[i])
+			}
 		}
 		_ = cw.Write(rec)
 	}
@@ -258,6 +261,17 @@ func publishOne(ctx context.Context, db *sql.DB, d dataset, root string, o Optio
 		return dataPackage{}, 0, err
 	}
 	return pkg, len(data), nil
+}
+
+// NeutralizeFormula keeps a text cell from being read as a formula by a spreadsheet: a cell
+// that begins with =, +, -, @, a tab or a carriage return (reporters' names and references reach
+// the open data) gets a leading apostrophe, as OWASP advises against CSV injection. Only text
+// columns are treated; numbers keep their sign. The Parquet files hold the values as they are.
+func NeutralizeFormula(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // checkSuppressed enforces the small-count rule in code, whatever the query did: a row with

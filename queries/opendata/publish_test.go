@@ -289,3 +289,18 @@ func assertNoPersons(t *testing.T, lines [][]byte, files map[string][]byte) {
 		}
 	}
 }
+
+// A text cell that a spreadsheet would run as a formula is written with a leading apostrophe.
+func TestNeutralizeFormula(t *testing.T) {
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"http://x\")": "'=HYPERLINK(\"http://x\")",
+		"+84 912":                  "'+84 912",
+		"-2+3":                     "'-2+3",
+		"@SUM(A1)":                 "'@SUM(A1)",
+		"\tx":                      "'\tx",
+		"HTX Xuân Lộc":             "HTX Xuân Lộc",
+		"":                         "",
+	} {
+		require.Equal(t, want, opendata.NeutralizeFormula(in), "%q", in)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -82,6 +83,16 @@ type Result struct {
 // Read reads rows to the end, or to max rows when max > 0 (truncated then says whether more
 // were left), making every value canonical.
 func Read(rows *sql.Rows, max int) (res Result, truncated bool, err error) {
+	return ReadBounded(rows, max, 0)
+}
+
+// ErrTooLarge is ReadBounded's error for an answer over its bound in bytes.
+var ErrTooLarge = errors.New("render: the answer is over its size bound")
+
+// ReadBounded is Read with a bound on the answer's size too: once the values read weigh more
+// than maxBytes (0: no bound; strings and blobs by their length, other values by 16 bytes), it
+// stops with ErrTooLarge, so that a query of a few huge values cannot hold the server's memory.
+func ReadBounded(rows *sql.Rows, max, maxBytes int) (res Result, truncated bool, err error) {
 	if res.Columns, err = rows.Columns(); err != nil {
 		return res, false, err
 	}
@@ -94,6 +105,7 @@ func Read(rows *sql.Rows, max int) (res Result, truncated bool, err error) {
 		res.Types[i] = t.DatabaseTypeName()
 	}
 	res.Rows = [][]any{}
+	weight := 0
 	for rows.Next() {
 		if max > 0 && len(res.Rows) == max {
 			return res, true, nil
@@ -107,11 +119,39 @@ func Read(rows *sql.Rows, max int) (res Result, truncated bool, err error) {
 			return res, false, err
 		}
 		for i, v := range vals {
+			if maxBytes > 0 {
+				if weight += weigh(v); weight > maxBytes {
+					return res, false, ErrTooLarge
+				}
+			}
 			vals[i] = Value(v, res.Types[i])
 		}
 		res.Rows = append(res.Rows, vals)
 	}
 	return res, false, rows.Err()
+}
+
+// weigh estimates a scanned value's size in an answer.
+func weigh(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x) + 2
+	case []byte:
+		return 2*len(x) + 2
+	case []any:
+		n := 2
+		for _, e := range x {
+			n += weigh(e) + 1
+		}
+		return n
+	case map[string]any:
+		n := 2
+		for k, e := range x {
+			n += len(k) + weigh(e) + 4
+		}
+		return n
+	}
+	return 16
 }
 
 // Value makes v, scanned from a column of DuckDB type typ, canonical: nil, bool, string,
@@ -344,6 +384,37 @@ func splitTop(s string) []string {
 	return append(out, s[start:])
 }
 
+// Printable is s safe to print to a terminal: reporters' text reaches analysts' terminals, so
+// control characters (C0, DEL, C1: escape sequences that move the cursor, retitle the window or
+// rewrite what was printed) and the bidirectional overrides are written as Go escapes
+// (\n, \t, \x1b, \u202e) rather than sent raw. Other text, Vietnamese included, is unchanged.
+func Printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if !unsafeRune(r) || r == utf8.RuneError {
+			b.WriteRune(r) // a byte that is not UTF-8 is written as U+FFFD, never raw
+			continue
+		}
+		q := strconv.QuoteRune(r) // '\x1b', '\n', '\u202e'
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == utf8.RuneError
+}
+
 // Text is v (canonical) as a table or CSV cell; null stands for NULL.
 func Text(v any, null string) string {
 	switch x := v.(type) {
@@ -363,9 +434,10 @@ func Text(v any, null string) string {
 	return string(b)
 }
 
-// Cell is Text for a table: NULL, one line, at most width characters (0: no bound).
+// Cell is Text for a table: NULL, one line, at most width characters (0: no bound), with
+// every control character escaped (see Printable).
 func Cell(v any, width int) string {
-	s := strings.ReplaceAll(Text(v, "NULL"), "\n", `\n`)
+	s := Printable(Text(v, "NULL"))
 	if width > 0 && utf8.RuneCountInString(s) > width {
 		s = string([]rune(s)[:width-1]) + "…"
 	}

@@ -59,3 +59,18 @@ func TestReadTruncates(t *testing.T) {
 	assert.True(t, truncated)
 	assert.Equal(t, [][]any{{render.Number("0")}, {render.Number("1")}, {render.Number("2")}}, res.Rows)
 }
+
+// Reporters' text with terminal escape sequences is printed escaped in a table, never raw.
+func TestPrintableEscapesControls(t *testing.T) {
+	for in, want := range map[string]string{
+		"Thiệu Thành":             "Thiệu Thành",
+		"a\nb\tc":                 `a\nb\tc`,
+		"\x1b]0;owned\x07\x1b[2J": `\x1b]0;owned\a\x1b[2J`,
+		"x\u202egnp.exe":          `x\u202egnp.exe`,
+		"\u009b31m":               `\u009b31m`,
+		string([]byte{0xff, 'a'}): "\ufffda",
+	} {
+		require.Equal(t, want, render.Printable(in), "%q", in)
+		require.Equal(t, want, render.Cell(in, 0), "%q", in)
+	}
+}

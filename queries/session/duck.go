@@ -7,6 +7,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -284,11 +286,29 @@ type Options struct {
 	// Unlocked leaves the settings changeable, for jobs that run only the warehouse's own SQL
 	// (never a user's) and need to change them as they go.
 	Unlocked bool
+	// MemoryLimit bounds DuckDB's memory, as DuckDB spells it ("1GB"); default 4GB. A server
+	// that runs users' queries side by side budgets its memory with it.
+	MemoryLimit string
+}
+
+// tempDir is the process's own folder for DuckDB's spill files, private to its user (0700):
+// DuckDB's default, <cwd>/.tmp, is shared with whatever else runs there, and a session may read
+// its temp directory.
+func tempDir() (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("ntm-duckdb-%d", os.Getpid()))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("session: temp directory: %w", err)
+	}
+	return dir, nil
 }
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, w *warehouse.Warehouse, o Options) (*sql.DB, warehouse.Snapshot, error) {
 	snap, err := w.Current(ctx)
+	if err != nil {
+		return nil, snap, err
+	}
+	tmp, err := tempDir()
 	if err != nil {
 		return nil, snap, err
 	}
@@ -307,7 +327,8 @@ func OpenWith(ctx context.Context, w *warehouse.Warehouse, o Options) (*sql.DB, 
 		"SET TimeZone = 'Asia/Ho_Chi_Minh'",
 		// DuckDB would take most of the machine's memory by default; a bound makes big joins
 		// spill to disk instead and keeps ntm a good neighbour on a shared machine.
-		"SET memory_limit = '4GB'",
+		"SET memory_limit = " + quote(memoryLimit(o.MemoryLimit)),
+		"SET temp_directory = " + quote(tmp),
 	}
 	var setup []string
 	dirs := []string{quote(w.Dir() + "/")}
@@ -329,6 +350,13 @@ func OpenWith(ctx context.Context, w *warehouse.Warehouse, o Options) (*sql.DB, 
 		return nil, snap, err
 	}
 	return db, snap, nil
+}
+
+func memoryLimit(s string) string {
+	if s == "" {
+		return "4GB"
+	}
+	return s
 }
 
 // build runs the statements before, then the views over snap (resolving the correction chains

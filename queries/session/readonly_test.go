@@ -189,3 +189,34 @@ func open(t *testing.T) *warehouse.Warehouse {
 	t.Cleanup(func() { wh.Close() })
 	return wh
 }
+
+// DuckDB's default temp directory, <cwd>/.tmp, is shared with whatever runs there; a session
+// spills to a private folder of the process instead and cannot read the shared one.
+func TestSessionCannotReadTheSharedTempDirectory(t *testing.T) {
+	cwd, err := os.Getwd()
+	require.NoError(t, err)
+	shared := filepath.Join(cwd, ".tmp")
+	_, existed := os.Stat(shared)
+	require.NoError(t, os.MkdirAll(shared, 0o755))
+	secret := filepath.Join(shared, "other-session.txt")
+	require.NoError(t, os.WriteFile(secret, []byte("spilled rows of another session"), 0o644))
+	t.Cleanup(func() {
+		os.Remove(secret)
+		if existed != nil {
+			os.Remove(shared)
+		}
+	})
+	db, _, err := session.Open(context.Background(), open(t))
+	require.NoError(t, err)
+	defer db.Close()
+	var s string
+	err = db.QueryRowContext(context.Background(), "SELECT content FROM read_text('"+secret+"')").Scan(&s)
+	require.Error(t, err)
+	require.NotContains(t, s, "spilled")
+	var dir string
+	require.NoError(t, db.QueryRowContext(context.Background(), "SELECT current_setting('temp_directory')::VARCHAR").Scan(&dir))
+	require.NotEqual(t, shared, filepath.Clean(dir))
+	st, err := os.Stat(dir)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o700), st.Mode().Perm())
+}

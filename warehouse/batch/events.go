@@ -43,11 +43,11 @@ type Events struct {
 }
 
 type envelope struct {
-	id, typ, source, srcUnit, srcSystem, unit, corrects, payload, topic *array.StringBuilder
-	version, partition                                                  *array.Int32Builder
-	occurred, recorded                                                  *array.TimestampBuilder
-	date                                                                *array.Date32Builder
-	hash, offset                                                        *array.Int64Builder
+	id, typ, source, srcUnit, srcSystem, srcToken, unit, corrects, payload, topic *array.StringBuilder
+	version, partition                                                            *array.Int32Builder
+	occurred, recorded                                                            *array.TimestampBuilder
+	date                                                                          *array.Date32Builder
+	hash, offset                                                                  *array.Int64Builder
 }
 
 // NewEvents makes a builder for one event type; table is the Arrow schema of the whole table.
@@ -75,7 +75,7 @@ func NewEvents(mem memory.Allocator, table *arrow.Schema, typ events.Type) *Even
 	str := func(name string) *array.StringBuilder { return e.field(name).(*array.StringBuilder) }
 	e.env = envelope{
 		id: str("event_id"), typ: str("event_type"), source: str("source_level"), srcUnit: str("source_unit_code"),
-		srcSystem: str("source_system"), unit: str("unit_code"), corrects: str("corrects"), payload: str("payload"),
+		srcSystem: str("source_system"), srcToken: str("source_token"), unit: str("unit_code"), corrects: str("corrects"), payload: str("payload"),
 		topic:     str("kafka_topic"),
 		version:   e.field("schema_version").(*array.Int32Builder),
 		partition: e.field("kafka_partition").(*array.Int32Builder),
@@ -131,6 +131,7 @@ func (e *Events) Append(ev *events.Event, hash uint64, o Origin) {
 	v.source.Append(ev.Source.Level)
 	v.srcUnit.Append(ev.Source.UnitCode)
 	v.srcSystem.Append(ev.Source.System)
+	appendOptional(v.srcToken, ev.Source.Token)
 	v.unit.Append(ev.UnitCode)
 	if ev.Corrects != "" {
 		v.corrects.Append(ev.Corrects)

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -117,18 +118,19 @@ func FuzzGateway(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(cl.Close)
-	h := Handler(Config{Tokens: store, Client: cl, Topic: "fuzz"}).(*handler)
+	h := Handler(Config{Tokens: store, Client: cl, Topic: "fuzz", MaxResults: 1 << 30}).(*handler)
 	p := auth.Principal{Name: "xa", Role: auth.RoleReporter, Unit: "15814"}
 	first, last := fuzzEvent("first", "15814"), fuzzEvent("last", "15814-007")
-	reasons := append(events.Reasons(), ForbiddenUnit)
+	reasons := append(events.Reasons(), ForbiddenUnit, events.Forbidden)
 
 	f.Fuzz(func(t *testing.T, garbage []byte, pad uint32) {
 		garbage = expand(garbage, pad)
 		body := slices.Concat([]byte(first+"\n"), garbage, []byte("\n"+last+"\r\n"))
-		resp, recs, err := h.judge(bytes.NewReader(body), p)
+		v, recs, err := h.judge(context.Background(), bytes.NewReader(body), p)
 		if err != nil {
 			t.Fatalf("judging a body in memory failed: %v", err)
 		}
+		resp := v.response()
 
 		// The lines as the contract counts them: split at LF, a trailing CR dropped with the
 		// LF, blank lines skipped but counted.
@@ -167,9 +169,26 @@ func FuzzGateway(f *testing.F) {
 				}
 			case derr != nil:
 				t.Fatalf("line %d: Decode returned %v, not a rejection", l.n, derr)
+			case strings.HasPrefix(ev.Type.String(), "admin_unit."):
+				if res.Status != StatusRejected || res.Reason != string(events.Forbidden) || res.Field != "event_type" {
+					t.Fatalf("line %d, an administrative event from a reporter: got %+v, want forbidden", l.n, res)
+				}
 			case !h.scope(p.Unit, ev.UnitCode):
 				if res.Status != StatusRejected || res.Reason != string(ForbiddenUnit) || res.EventID != ev.ID {
 					t.Fatalf("line %d about unit %s: got %+v, want forbidden_unit", l.n, ev.UnitCode, res)
+				}
+			case res.Reason == string(events.Forbidden):
+				// Without a warehouse nothing is stored: a correction, a retraction or an event
+				// about an entity that no earlier line registered is refused.
+				entity, named := events.EntityOf(ev.Payload)
+				_, retraction := ev.Payload.(events.EventRetractedPayload)
+				if ev.Corrects == "" && !retraction && (!named || entity.Registers) {
+					t.Fatalf("line %d: forbidden without a target or an entity to check: %+v", l.n, res)
+				}
+			case res.Reason == string(events.TooLarge) && res.Field == "source":
+				// Valid as sent, over the limit with the source the gateway states.
+				if want, _ := events.WithSource(ev.Raw, events.Source{Level: "commune", UnitCode: p.Unit, Token: p.Name}); len(want) <= events.MaxEventSize {
+					t.Fatalf("line %d: too large with the source at %d bytes", l.n, len(want))
 				}
 			default:
 				if res.Status != StatusAccepted || res.EventID != ev.ID || res.Reason != "" {
@@ -179,8 +198,12 @@ func FuzzGateway(f *testing.F) {
 					t.Fatalf("line %d is accepted but has no record", l.n)
 				}
 				r := recs[produced].rec
-				if !bytes.Equal(r.Value, l.text) || string(r.Key) != ev.UnitCode || r.Topic != "fuzz" {
-					t.Fatalf("line %d: the record is %q keyed %q, not the line as received", l.n, r.Value, r.Key)
+				want, err := events.WithSource(bytes.TrimSpace(l.text), events.Source{Level: "commune", UnitCode: p.Unit, Token: p.Name})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(r.Value, want) || string(r.Key) != ev.UnitCode || r.Topic != "fuzz" {
+					t.Fatalf("line %d: the record is %q keyed %q, not the line with the token's source", l.n, r.Value, r.Key)
 				}
 				produced++
 			}

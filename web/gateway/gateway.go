@@ -32,6 +32,9 @@ const (
 	DefaultMaxBody = 16 << 20
 	// DefaultTimeout bounds one request, Kafka's acknowledgement included.
 	DefaultTimeout = 30 * time.Second
+	// DefaultMaxResults bounds the lines an answer lists, so that the answer to a body of
+	// millions of bad lines stays small (it was 964 MB for 16 MiB of "1" lines).
+	DefaultMaxResults = 1000
 )
 
 // The gateway's reasons for rejecting a line, beside the contract's (events.Reason).
@@ -62,6 +65,12 @@ type Config struct {
 	// auth.Below). When nil, the hierarchy of the reference data is used
 	// (auth.DefaultHierarchy), which also knows every parent of a unit that has several.
 	ParentOf func(code string) (string, bool)
+	// Lookup reads what the authorization needs from the warehouse (correction targets, entity
+	// owners); see WarehouseLookup. When nil, nothing is stored: corrections, retractions and
+	// events about an entity not registered in the same request are refused for non-admins.
+	Lookup Lookup
+	// MaxResults is the number of lines an answer lists; default DefaultMaxResults.
+	MaxResults int
 	// Log receives one line per request; nil discards.
 	Log *slog.Logger
 	// Stats, when set, counts what the gateway does, for metrics; nil keeps counts nowhere.
@@ -131,11 +140,15 @@ func NewClient(brokers []string, opts ...kgo.Opt) (*kgo.Client, error) {
 	return cl, nil
 }
 
-// Response is the JSON answer to a request whose lines were judged.
+// Response is the JSON answer to a request whose lines were judged. Results lists the first
+// Config.MaxResults lines; past them the answer is a summary: Truncated is set and
+// RejectedByReason counts the rejections of every line.
 type Response struct {
-	Accepted int      `json:"accepted"`
-	Rejected int      `json:"rejected"`
-	Results  []Result `json:"results"`
+	Accepted         int            `json:"accepted"`
+	Rejected         int            `json:"rejected"`
+	Results          []Result       `json:"results"`
+	Truncated        bool           `json:"truncated,omitempty"`
+	RejectedByReason map[string]int `json:"rejected_by_reason,omitempty"`
 }
 
 // Result is the fate of one non-blank line.
@@ -190,6 +203,9 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxResults <= 0 {
+		cfg.MaxResults = DefaultMaxResults
+	}
 	h := &handler{cfg: cfg, log: cfg.Log, stats: cfg.Stats}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -217,10 +233,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.unauthorized(w, err)
 		return
 	}
-	if p.Role != auth.RoleReporter && p.Role != auth.RoleAdmin {
+	if p.Role != auth.RoleReporter && p.Role != auth.RoleRegistry && p.Role != auth.RoleAdmin {
 		h.stats.Forbidden.Add(1)
 		writeError(w, http.StatusForbidden, "forbidden_role",
-			fmt.Sprintf("token %q has role %s, which may not send events; only reporter and admin tokens may", p.Name, p.Role))
+			fmt.Sprintf("token %q has role %s, which may not send events; only reporter, registry and admin tokens may", p.Name, p.Role))
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -240,7 +256,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetReadDeadline(deadline)
 
 	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
-	resp, recs, err := h.judge(body, p)
+	v, recs, err := h.judge(ctx, body, p)
+	if errors.Is(err, errLookup) {
+		h.log.Error("authorize events", "token", p.Name, "err", err)
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "the warehouse could not be read to authorize the events; nothing was accepted: send them again later")
+		return
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -261,83 +283,174 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	status := http.StatusOK
 	if len(recs) > 0 {
-		if h.produce(ctx, recs, resp) {
+		if h.produce(ctx, recs, v) {
 			status = http.StatusServiceUnavailable
 			w.Header().Set("Retry-After", "30")
 		}
 	}
+	resp := v.response()
 	rejected := map[events.Reason]int64{}
-	for _, res := range resp.Results {
-		if res.Status == StatusAccepted {
-			resp.Accepted++
-		} else {
-			resp.Rejected++
-			rejected[events.Reason(res.Reason)]++
+	for r, n := range v.rejected {
+		if n > 0 {
+			rejected[r] = int64(n)
 		}
 	}
 	h.stats.Accepted.Add(int64(resp.Accepted))
 	h.stats.addRejected(rejected)
 	h.log.Info("events received", "token", p.Name, "role", p.Role, "unit", p.Unit,
-		"lines", len(resp.Results), "accepted", resp.Accepted, "rejected", resp.Rejected, "status", status)
+		"lines", v.lines, "accepted", resp.Accepted, "rejected", resp.Rejected, "status", status)
 	writeJSON(w, status, resp)
 }
 
-// pending is an accepted line waiting for Kafka: its record and its index in the results.
+// pending is an accepted line waiting for Kafka: its record and its index in the results (-1
+// when the answer does not list it).
 type pending struct {
 	rec    *kgo.Record
 	result int
 }
 
-// judge reads every line of the body and judges it: decoded and valid by the contract, then in
-// the principal's scope. It returns the results (accepted ones still to be produced) and the
-// records to produce. A read error (the body over its limit included) fails the whole request,
-// so that nothing is produced from a body the gateway did not read to its end.
-func (h *handler) judge(body io.Reader, p auth.Principal) (*Response, []pending, error) {
-	resp := &Response{Results: []Result{}}
-	var recs []pending
+// candidate is a line the contract accepts, waiting for the authorization of what it changes.
+type candidate struct {
+	ev     events.Event // aliases the request's copy of the line
+	line   int
+	result int // index in the results, or -1
+}
+
+// verdicts gathers the results of a request: every line counted, the first MaxResults listed.
+type verdicts struct {
+	max      int
+	listed   []Result
+	accepted int
+	rejected map[events.Reason]int
+	lines    int
+}
+
+// add counts a line's verdict and lists it while the answer has room; it returns the index in
+// the list, or -1.
+func (v *verdicts) add(r Result) int {
+	v.lines++
+	if r.Status == StatusAccepted {
+		v.accepted++
+	} else {
+		v.rejected[events.Reason(r.Reason)]++
+	}
+	if len(v.listed) >= v.max {
+		return -1
+	}
+	v.listed = append(v.listed, r)
+	return len(v.listed) - 1
+}
+
+// reject turns an accepted line's verdict into a rejection (Kafka did not take it, or its
+// authorization failed after it was counted).
+func (v *verdicts) reject(i int, reason events.Reason, field, message string) {
+	v.accepted--
+	v.rejected[reason]++
+	if i >= 0 {
+		v.listed[i].Status, v.listed[i].Reason, v.listed[i].Field, v.listed[i].Message = StatusRejected, string(reason), field, message
+	}
+}
+
+func (v *verdicts) response() *Response {
+	resp := &Response{Accepted: v.accepted, Results: v.listed}
+	for _, n := range v.rejected {
+		resp.Rejected += n
+	}
+	if v.lines > len(v.listed) {
+		resp.Truncated = true
+		resp.RejectedByReason = map[string]int{}
+		for r, n := range v.rejected {
+			resp.RejectedByReason[string(r)] = n
+		}
+	}
+	return resp
+}
+
+// judge reads every line of the body and judges it: decoded and valid by the contract, then
+// authorized (see authorizer: the unit, the payload's units, the targets and entities, all in
+// the principal's scope). Accepted lines get their source from the token (WithSource). It
+// returns the verdicts (accepted ones still to be produced) and the records to produce. A read
+// error (the body over its limit included) fails the whole request, so that nothing is
+// produced from a body the gateway did not read to its end.
+func (h *handler) judge(ctx context.Context, body io.Reader, p auth.Principal) (*verdicts, []pending, error) {
+	v := &verdicts{max: h.cfg.MaxResults, listed: []Result{}, rejected: map[events.Reason]int{}}
+	var cands []*candidate
 	var dec events.Decoder
 	var slab []byte
 	rd := ndjson.NewReader(body)
 	for {
 		line, n, err := rd.Next()
 		if errors.Is(err, io.EOF) {
-			return resp, recs, nil
+			break
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-		ev, err := dec.Decode(line)
-		if err != nil {
-			rej := events.RejectionOf(err)
-			resp.Results = append(resp.Results, Result{Line: n, Status: StatusRejected,
-				Reason: string(rej.Reason), Field: rej.Field, Message: rej.Message})
-			continue
-		}
-		if p.Role != auth.RoleAdmin && !h.scope(p.Unit, ev.UnitCode) {
-			resp.Results = append(resp.Results, Result{Line: n, EventID: ev.ID, Status: StatusRejected,
-				Reason: string(ForbiddenUnit), Field: "unit_code",
-				Message: fmt.Sprintf("unit_code %s is not unit %s or a unit below it, the only units token %q may send events for", ev.UnitCode, p.Unit, p.Name)})
-			continue
-		}
-		// The reader reuses its line buffer, and the client holds a record until Kafka
-		// acknowledges it: the line is copied, small ones into a shared slab.
+		// The reader reuses its line buffer, and the candidates and the client hold the line
+		// until Kafka acknowledges it: the line is copied, small ones into a shared slab.
 		if cap(slab)-len(slab) < len(line) {
 			slab = make([]byte, 0, max(256<<10, len(line)))
 		}
 		i := len(slab)
 		slab = append(slab, line...)
-		value := slab[i:len(slab):len(slab)]
-		recs = append(recs, pending{
-			rec:    &kgo.Record{Topic: h.cfg.Topic, Key: []byte(ev.UnitCode), Value: value},
-			result: len(resp.Results),
-		})
-		resp.Results = append(resp.Results, Result{Line: n, EventID: ev.ID, Status: StatusAccepted})
+		kept := slab[i:len(slab):len(slab)]
+		ev, err := dec.Decode(kept)
+		if err != nil {
+			rej := events.RejectionOf(err)
+			v.add(Result{Line: n, Status: StatusRejected, Reason: string(rej.Reason), Field: rej.Field, Message: clip(rej.Message)})
+			continue
+		}
+		c := &candidate{ev: ev, line: n}
+		c.result = v.add(Result{Line: n, EventID: ev.ID, Status: StatusAccepted})
+		cands = append(cands, c)
 	}
+	az, err := newAuthorizer(ctx, h.cfg.Lookup, p, h.scope, cands)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", errLookup, err)
+	}
+	var recs []pending
+	for _, c := range cands {
+		if r := az.judge(&c.ev); r != nil {
+			v.reject(c.result, r.reason, r.field, r.message)
+			continue
+		}
+		src := events.Source{Level: events.LevelOf(p.Unit), UnitCode: p.Unit, Token: p.Name}
+		if p.Role == auth.RoleAdmin {
+			src = c.ev.Source // an admin speaks for any unit: its source is kept, its token named
+			src.Token = p.Name
+		}
+		value, err := events.WithSource(c.ev.Raw, src)
+		if err != nil {
+			return nil, nil, fmt.Errorf("BUG: gateway: source of a valid event: %w", err)
+		}
+		if len(value) > events.MaxEventSize {
+			v.reject(c.result, events.TooLarge, "source", fmt.Sprintf("with the source the gateway states (%s, token %q) the event is %d bytes, over the limit of %d bytes (1 MiB)",
+				src.UnitCode, p.Name, len(value), events.MaxEventSize))
+			continue
+		}
+		recs = append(recs, pending{
+			rec:    &kgo.Record{Topic: h.cfg.Topic, Key: []byte(c.ev.UnitCode), Value: value},
+			result: c.result,
+		})
+	}
+	return v, recs, nil
+}
+
+// errLookup marks a failure to read what the authorization needs from the warehouse.
+var errLookup = errors.New("the warehouse could not be read to authorize the events")
+
+// clip shortens a message for the answer: a line's message names the field and the rule, and
+// never needs more.
+func clip(s string) string {
+	if len(s) <= 300 {
+		return s
+	}
+	return s[:297] + "..."
 }
 
 // produce sends the records and waits for Kafka to acknowledge or fail each one. A failed
 // record's line becomes rejected with reason unavailable; produce reports whether any failed.
-func (h *handler) produce(ctx context.Context, recs []pending, resp *Response) bool {
+func (h *handler) produce(ctx context.Context, recs []pending, v *verdicts) bool {
 	rs := make([]*kgo.Record, len(recs))
 	for i, pr := range recs {
 		rs[i] = pr.rec
@@ -352,10 +465,8 @@ func (h *handler) produce(ctx context.Context, recs []pending, resp *Response) b
 			h.log.Error("produce events", "topic", h.cfg.Topic, "err", pr.Err)
 		}
 		failed = true
-		res := &resp.Results[recs[i].result]
-		res.Status = StatusRejected
-		res.Reason = string(Unavailable)
-		res.Message = fmt.Sprintf("Kafka did not acknowledge the event (%v); nothing was stored for this line: send it again later", pr.Err)
+		v.reject(recs[i].result, Unavailable, "",
+			fmt.Sprintf("Kafka did not acknowledge the event (%v); nothing was stored for this line: send it again later", pr.Err))
 	}
 	return failed
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,35 @@ import (
 var now = time.Date(2025, 8, 1, 9, 0, 0, 0, time.UTC)
 
 const training = `{"person_ref":"p-7f3a9c","course_code":"CDS-01","topic":"digital_transformation","hours":8,"completed_on":"2025-03-07"}`
+
+// connectivity is a payload that names no entity, for the tests of unit scopes alone.
+const connectivity = `{"fixed_broadband":true,"mobile_4g":true,"mobile_5g":false}`
+
+// fromReporter is a line of the reporter of commune 15814 as the gateway produces it: with the
+// source it states from the token.
+func fromReporter(line string) string {
+	return regexp.MustCompile(`"source":\{"level":"[a-z]+","unit_code":"[0-9-]+","system":"([a-z-]+)"\}`).
+		ReplaceAllString(strings.TrimSpace(line), `"source":{"level":"commune","unit_code":"15814","system":"$1","token":"xa-thieu-thanh"}`)
+}
+
+// registered is a Lookup of a warehouse that holds one event: the registration of manager
+// p-7f3a9c (of the training payload) by commune 15814. The tests of the gateway's authorization
+// against a real warehouse are in attacks_test.go.
+type registered struct{}
+
+func (registered) Events(context.Context, []string) (map[string]gateway.Target, error) {
+	return map[string]gateway.Target{}, nil
+}
+
+func (registered) Owners(_ context.Context, kind string, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range ids {
+		if kind == "manager" && id == "p-7f3a9c" {
+			out[id] = "15814"
+		}
+	}
+	return out, nil
+}
 
 // event returns one valid event line of the contract about unit.
 func event(id, typ, unit, payload string) string {
@@ -51,6 +81,7 @@ func newFixture(t *testing.T, edit func(*gateway.Config)) *fixture {
 		{Name: "expired", Role: auth.RoleReporter, Unit: "15814", ExpiresAt: "2025-07-31T23:59:59Z"},
 		{Name: "analyst", Role: auth.RoleAnalyst},
 		{Name: "admin", Role: auth.RoleAdmin, ExpiresAt: "2030-01-01T00:00:00+07:00"},
+		{Name: "so-noi-vu", Role: auth.RoleRegistry},
 	} {
 		tok, h := auth.NewToken()
 		e.SHA256 = h
@@ -62,7 +93,8 @@ func newFixture(t *testing.T, edit func(*gateway.Config)) *fixture {
 	cl, err := gateway.NewClient([]string{f.broker})
 	require.NoError(t, err)
 	t.Cleanup(cl.Close)
-	cfg := gateway.Config{Tokens: store, Client: cl, Topic: ingesttest.Topic, Now: func() time.Time { return now }, Stats: f.stats}
+	cfg := gateway.Config{Tokens: store, Client: cl, Topic: ingesttest.Topic, Now: func() time.Time { return now }, Stats: f.stats,
+		Lookup: registered{}}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -284,7 +316,9 @@ func TestReporterSends(t *testing.T) {
 	for id, line := range map[string]string{"ev-own": own, "ev-village": village, "ev-spaced": spaced} {
 		rec, ok := recs[id]
 		require.True(t, ok, id)
-		require.Equal(t, []byte(line), rec.Value, "the line as received")
+		// The line as received, but for its source: the gateway states it from the token.
+		want := fromReporter(line)
+		require.Equal(t, want, string(rec.Value), "the line as received, with the token's source")
 		e, err := events.Decode(rec.Value)
 		require.NoError(t, err)
 		require.Equal(t, e.UnitCode, string(rec.Key))

@@ -86,11 +86,42 @@ func Check(types []schema.Type) error {
 			if (f.Rule == schema.Int || f.Rule == schema.Coordinate) && f.Min > f.Max {
 				return fmt.Errorf("%s: field %s: Min is over Max", t.Name, f.Name)
 			}
+			if f.Rule == schema.Positive && !(f.Max > 0) {
+				return fmt.Errorf("%s: field %s: a Positive needs its plausible Max", t.Name, f.Name)
+			}
 		}
 		if t.BusinessDate != "" {
 			i := slices.IndexFunc(t.Fields, func(f schema.Field) bool { return f.Name == t.BusinessDate })
 			if i < 0 || (t.Fields[i].Rule != schema.Date && t.Fields[i].Rule != schema.Timestamp) {
 				return fmt.Errorf("%s: the business date %q is not a date or timestamp field", t.Name, t.BusinessDate)
+			}
+		}
+	}
+	registrars := map[string]bool{}
+	for _, t := range types {
+		entities := 0
+		for _, f := range t.Fields {
+			if f.Entity != "" {
+				entities++
+				if f.Rule != schema.Ident {
+					return fmt.Errorf("%s: field %s: an entity is named by an Ident", t.Name, f.Name)
+				}
+			}
+			if t.Registers != "" && f.Entity == t.Registers {
+				registrars[t.Registers] = true
+			}
+		}
+		if entities > 1 {
+			return fmt.Errorf("%s: a type names one entity at most", t.Name)
+		}
+		if t.Registers != "" && !registrars[t.Registers] {
+			return fmt.Errorf("%s: registers %s but has no field of that entity", t.Name, t.Registers)
+		}
+	}
+	for _, t := range types {
+		for _, f := range t.Fields {
+			if f.Entity != "" && !registrars[f.Entity] {
+				return fmt.Errorf("%s: field %s: no type registers entity %s", t.Name, f.Name, f.Entity)
 			}
 		}
 	}
@@ -233,7 +264,53 @@ func eventsFile(types []schema.Type) []byte {
 			p("%s", encodeCall(f))
 		}
 	}
-	p("\tdefault:\n\t\tpanic(\"BUG: no payload encoder for \" + p.Type().String())\n\t}\n}\n")
+	p("\tdefault:\n\t\tpanic(\"BUG: no payload encoder for \" + p.Type().String())\n\t}\n}\n\n")
+
+	p("// payloadUnitCodes calls fn with each unit code the payload names, and its field.\n")
+	p("func payloadUnitCodes(p Payload, fn func(field, code string)) {\n\tswitch x := p.(type) {\n")
+	for _, t := range types {
+		var body strings.Builder
+		for _, f := range t.Fields {
+			switch f.Rule {
+			case schema.UnitCode:
+				fmt.Fprintf(&body, "\t\tfn(%q, x.%s)\n", f.Name, f.Go)
+			case schema.OptUnitCode:
+				fmt.Fprintf(&body, "\t\tif x.%s != \"\" {\n\t\t\tfn(%q, x.%s)\n\t\t}\n", f.Go, f.Name, f.Go)
+			case schema.UnitCodeList:
+				fmt.Fprintf(&body, "\t\tfor _, c := range x.%s {\n\t\t\tfn(%q, c)\n\t\t}\n", f.Go, f.Name)
+			}
+		}
+		if body.Len() > 0 {
+			p("\tcase %sPayload:\n%s", t.Go, body.String())
+		}
+	}
+	p("\t}\n}\n\n")
+
+	p("// payloadEntity is the entity the payload names, if any.\n")
+	p("func payloadEntity(p Payload) (Entity, bool) {\n\tswitch x := p.(type) {\n")
+	for _, t := range types {
+		for _, f := range t.Fields {
+			if f.Entity != "" {
+				p("\tcase %sPayload:\n\t\treturn Entity{Field: %q, Kind: %q, ID: x.%s, Registers: %t}, true\n",
+					t.Go, f.Name, f.Entity, f.Go, t.Registers == f.Entity)
+			}
+		}
+	}
+	p("\t}\n\treturn Entity{}, false\n}\n\n")
+
+	p("// entityKinds are, per entity kind, the type that registers it and its id column.\n")
+	p("var entityKinds = map[string]EntityKind{\n")
+	for _, t := range types {
+		if t.Registers == "" {
+			continue
+		}
+		for _, f := range t.Fields {
+			if f.Entity == t.Registers {
+				p("\t%q: {Registrar: %s, Column: %q},\n", t.Registers, t.Go, f.ColumnName())
+			}
+		}
+	}
+	p("}\n")
 	return b.Bytes()
 }
 
@@ -263,7 +340,7 @@ func decodeCall(f schema.Field) string {
 	case schema.Int:
 		return "p.integer(" + n + ", " + num(f.Min) + ", " + num(f.Max) + ")"
 	case schema.Positive:
-		return "p.positive(" + n + ")"
+		return "p.positive(" + n + ", " + num(f.Max) + ")"
 	case schema.Coordinate:
 		return "p.coordinate(" + n + ", " + num(f.Min) + ", " + num(f.Max) + ")"
 	case schema.Date:

@@ -27,19 +27,20 @@ type dossierRow struct {
 	SourceLevel     string  `parquet:"source_level,id(7),dict"`
 	SourceUnitCode  string  `parquet:"source_unit_code,id(8),dict"`
 	SourceSystem    string  `parquet:"source_system,id(9),dict"`
-	UnitCode        string  `parquet:"unit_code,id(10),dict"`
-	Corrects        *string `parquet:"corrects,id(11),optional"`
-	Level           string  `parquet:"level,id(14),optional,dict"`
-	DossierID       string  `parquet:"dossier_id,id(25),optional"`
-	ProcessedOnline *bool   `parquet:"processed_online,id(26),optional"`
-	ReceivedAt      int64   `parquet:"received_at,id(27),optional,timestamp(microsecond)"`
-	CompletedAt     int64   `parquet:"completed_at,id(28),optional,timestamp(microsecond)"`
-	Payload         string  `parquet:"payload,id(81)"`
-	ContentHash     int64   `parquet:"content_hash,id(82)"`
-	IngestedAt      int64   `parquet:"ingested_at,id(83),timestamp(microsecond)"`
-	KafkaTopic      string  `parquet:"kafka_topic,id(84),dict"`
-	KafkaPartition  int32   `parquet:"kafka_partition,id(85)"`
-	KafkaOffset     int64   `parquet:"kafka_offset,id(86)"`
+	SourceToken     *string `parquet:"source_token,id(10),optional"`
+	UnitCode        string  `parquet:"unit_code,id(11),dict"`
+	Corrects        *string `parquet:"corrects,id(12),optional"`
+	Level           string  `parquet:"level,id(15),optional,dict"`
+	DossierID       string  `parquet:"dossier_id,id(26),optional"`
+	ProcessedOnline *bool   `parquet:"processed_online,id(27),optional"`
+	ReceivedAt      int64   `parquet:"received_at,id(28),optional,timestamp(microsecond)"`
+	CompletedAt     int64   `parquet:"completed_at,id(29),optional,timestamp(microsecond)"`
+	Payload         string  `parquet:"payload,id(82)"`
+	ContentHash     int64   `parquet:"content_hash,id(83)"`
+	IngestedAt      int64   `parquet:"ingested_at,id(84),timestamp(microsecond)"`
+	KafkaTopic      string  `parquet:"kafka_topic,id(85),dict"`
+	KafkaPartition  int32   `parquet:"kafka_partition,id(86)"`
+	KafkaOffset     int64   `parquet:"kafka_offset,id(87)"`
 }
 
 var (

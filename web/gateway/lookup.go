@@ -1,0 +1,114 @@
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	_ "github.com/duckdb/duckdb-go/v2" // the DuckDB driver, built in: nothing is downloaded
+
+	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+// WarehouseLookup answers Lookup from the warehouse's current snapshot with an in-memory DuckDB
+// that reads the snapshot's files directly (only the columns a check needs, only the partition
+// of the registering type for an owner). It runs only for requests that hold corrections,
+// retractions or entity events, once per kind.
+type WarehouseLookup struct {
+	w  *warehouse.Warehouse
+	db *sql.DB
+}
+
+// NewWarehouseLookup opens the lookup; Close releases it.
+func NewWarehouseLookup(w *warehouse.Warehouse) (*WarehouseLookup, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("gateway: duckdb: %w", err)
+	}
+	db.SetMaxOpenConns(2)
+	return &WarehouseLookup{w: w, db: db}, nil
+}
+
+// Close releases the DuckDB database.
+func (l *WarehouseLookup) Close() error { return l.db.Close() }
+
+// files are the current snapshot's event log files, all of them or those of one event type.
+func (l *WarehouseLookup) files(ctx context.Context, eventType string) ([]warehouse.DataFile, error) {
+	snap, err := l.w.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []warehouse.DataFile
+	for _, f := range snap.Tables[warehouse.EventsLog].Files {
+		if eventType == "" || f.Partition == eventType || f.Partition == "" {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// Events returns the stored events among ids with their unit and type.
+func (l *WarehouseLookup) Events(ctx context.Context, ids []string) (map[string]Target, error) {
+	out := map[string]Target{}
+	files, err := l.files(ctx, "")
+	if err != nil || len(files) == 0 {
+		return out, err
+	}
+	q := "SELECT event_id, arg_min(unit_code, ingested_at), arg_min(event_type, ingested_at) FROM " +
+		warehouse.ParquetSource(files) + " WHERE event_id IN (" + quoteList(ids) + ") GROUP BY event_id"
+	rows, err := l.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: look up events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var t Target
+		if err := rows.Scan(&id, &t.UnitCode, &t.Type); err != nil {
+			return nil, fmt.Errorf("gateway: look up events: %w", err)
+		}
+		out[id] = t
+	}
+	return out, rows.Err()
+}
+
+// Owners returns the unit of the first stored registration of each id of the kind.
+func (l *WarehouseLookup) Owners(ctx context.Context, kind string, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	k, ok := events.EntityKindOf(kind)
+	if !ok {
+		return nil, fmt.Errorf("gateway: no entity kind %q", kind)
+	}
+	files, err := l.files(ctx, k.Registrar.String())
+	if err != nil || len(files) == 0 {
+		return out, err
+	}
+	col := `"` + k.Column + `"`
+	q := "SELECT " + col + ", arg_min(unit_code, (recorded_at, ingested_at)) FROM " + warehouse.ParquetSource(files) +
+		" WHERE event_type = '" + k.Registrar.String() + "' AND " + col + " IN (" + quoteList(ids) + ") GROUP BY 1"
+	rows, err := l.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: look up %s owners: %w", kind, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, unit string
+		if err := rows.Scan(&id, &unit); err != nil {
+			return nil, fmt.Errorf("gateway: look up %s owners: %w", kind, err)
+		}
+		out[id] = unit
+	}
+	return out, rows.Err()
+}
+
+// quoteList is ids as SQL string literals. The ids passed the contract's identifier rule, and
+// quoting makes any string safe anyway.
+func quoteList(ids []string) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = "'" + strings.ReplaceAll(id, "'", "''") + "'"
+	}
+	return strings.Join(parts, ", ")
+}
