@@ -36,6 +36,9 @@ var suite = []testSet{
 		"TestAuthFailures|TestReporterScopePerLine|TestAppend|TestAuthenticate|TestSQLEndpointRefuses|TestSQLEndpointTimeout|" +
 			"TestSQLEndpointTokens|TestSQLEndpointOddValues|TestSecurityHeaders|TestCheckReadOnly|TestLockedSession|" +
 			"TestTableFunctionsReviewed|TestPublishSuppressesSmallCountsAndPersons"},
+	{"authorization", "./web/... ./events/ ./queries/session/ ./queries/render/ ./queries/opendata/",
+		"TestGatewayRefusesWhatATokenMayNotChange|TestGatewayAnswerIsBounded|TestSQLEndpointBounds|TestFarPeriodsAreRefused|" +
+			"TestDecodeRejects|TestSessionCannotReadTheSharedTempDirectory|TestPrintableEscapesControls|TestNeutralizeFormula"},
 }
 
 // fuzzTargets are run for --fuzztime each.

@@ -95,6 +95,7 @@ func (r *report) markdown() string {
 		{"readers", "4. Readers during writes"},
 		{"bad_input", "5. Bad input"},
 		{"security", "6. Security"},
+		{"authorization", "7. Authorization by content, bounds on every answer and value (issue 19)"},
 	}
 	for _, s := range sections {
 		w("## %s\n\n", s.title)

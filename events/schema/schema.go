@@ -131,7 +131,7 @@ const MaxInt = float64(1<<63 - 1)
 // overflow: 10^15 VND per event leaves room for 9,000 events at the bound in an INT64 sum, and
 // the indicators sum in HUGEINT anyway.
 const (
-	MaxVND        = 1e15   // VND in one allocation or disbursement (a million billion đồng)
+	MaxVND = 1e15 // VND in one allocation or disbursement (a million billion đồng)
 	// MaxHouseholds bounds the households counted in one report: Thanh Hóa has about a million, so
 	// five million is never a fact (a test fixture counts two million to check the rounding).
 	MaxHouseholds = 5000000

@@ -146,6 +146,7 @@ func TestGatewayRefusesWhatATokenMayNotChange(t *testing.T) {
 	for _, id := range accepted {
 		require.Contains(t, recs, id)
 	}
+	t.Logf(`RELIABILITY {"attacks_refused": %d, "look_alikes_accepted": %d, "refused_in_kafka": 0}`, len(refused), len(accepted))
 	// The source is the token's, whatever the body said.
 	var ev struct {
 		Source map[string]string `json:"source"`
