@@ -16,6 +16,7 @@ import (
 	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 	"github.com/thanhhoa-ntm/ntm/warehouse/batch"
+	"github.com/thanhhoa-ntm/ntm/warehouse/compaction"
 )
 
 // assessment is a criterion.assessed line; ref is its decision_ref, left out when empty.
@@ -113,7 +114,7 @@ func TestSchemaEvolutionAddsAFieldsColumn(t *testing.T) {
 	require.Equal(t, want, decisionRefs(t, f))
 
 	// Compaction merges the old file (without the column) and the new ones (with it).
-	res, err := f.wh.Compact(ctx, warehouse.CompactOptions{Tables: []string{warehouse.EventsLog}, MinFiles: 2,
+	res, err := compaction.Run(ctx, f.wh, compaction.Options{Tables: []string{warehouse.EventsLog}, MinFiles: 2,
 		Merge: func(ctx context.Context, out string, sources []string, meta map[string]string) (int64, error) {
 			return batch.Merge(ctx, memory.DefaultAllocator, out, sources, meta)
 		}})

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
@@ -120,10 +118,10 @@ type Commit struct {
 // commit's files must be discarded and the records consumed again from the table's offsets.
 var ErrStale = errors.New("stale commit: the table has moved past its base offsets")
 
-// CommitResult says what a commit did.
+// CommitResult says what a commit (Commit, RetryCommit) did.
 type CommitResult struct {
-	Snapshot int64 // the snapshot that holds the commit
-	Attempts int   // catalog commits tried
+	Snapshot int64 // the snapshot that holds the commit (the table's current one after a commit that makes none)
+	Attempts int   // attempts staged (catalog commits tried, and the attempt a stage refused)
 	Already  bool  // an earlier attempt whose outcome was unknown had succeeded
 }
 
@@ -132,106 +130,57 @@ type CommitResult struct {
 // Durability: iceberg-go's local file IO never fsyncs. The data files are synced by their
 // writer before they are named here; the manifests that AddFiles writes are synced with
 // syncfs before the catalog commit writes the new metadata file, and the metadata is synced
-// with syncfs after it. So when Commit returns nil, everything the new snapshot names is on
-// stable storage, and a snapshot that is on stable storage never names a file that is not.
+// with syncfs after it (RetryCommit). So when Commit returns nil, everything the new snapshot
+// names is on stable storage, and a snapshot that is on stable storage never names a file that
+// is not.
 //
 // Concurrency: every commit asserts the snapshot it was built on, so two writers can never
-// both commit on the same base; on any failure the table is reloaded, and the commit is
-// judged again against the offsets found there: already applied (an attempt whose outcome was
-// unknown did succeed), still applicable (retry), or stale.
+// both commit on the same base; on any failure the table is reloaded (RetryCommit), and the
+// commit is judged again against the offsets found there: already applied (an attempt whose
+// outcome was unknown did succeed: its token is in the table), still applicable (a new attempt,
+// staged and asserted anew on the reloaded table), or stale. A base conflict is never retried:
+// the records were judged by another writer, and committing them again would store them twice.
 func (w *Warehouse) Commit(ctx context.Context, name string, c Commit) (CommitResult, error) {
-	var res CommitResult
 	// The token names this commit in its snapshot summary, so that after an attempt whose
 	// outcome is unknown, the commit is recognized as applied only if its own snapshot is there,
 	// not merely because the offsets match (another writer could have covered the same range).
-	token := strconv.FormatUint(rand.Uint64(), 36)
+	token := NewCommitToken()
 	if c.Summary == nil {
 		c.Summary = map[string]string{}
 	}
 	c.Summary[commitKey] = token
-	backoff := 5 * time.Millisecond
-	var lastErr error
-	for res.Attempts < 30 {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		t, err := w.Load(ctx, name)
-		if err != nil {
-			return res, err
-		}
+	judge := func(t *table.Table) error {
 		cur := OffsetsOf(t)
-		if res.Attempts > 0 {
-			if id, ok := findCommit(t, token); ok {
-				res.Already = true
-				res.Snapshot = id
-				return res, nil
-			}
-		}
 		for tp, base := range c.Base {
 			have, ok := cur[tp]
 			if !ok {
 				have = -1
 			}
 			if have != base {
-				return res, fmt.Errorf("%w: %s %s at %d, commit based on %d", ErrStale, name, tp, have, base)
+				return fmt.Errorf("%w: %s %s at %d, commit based on %d", ErrStale, name, tp, have, base)
 			}
 		}
 		if c.Check != nil {
-			if err := c.Check(t); err != nil {
-				return res, err
-			}
+			return c.Check(t)
 		}
-		res.Attempts++
-		snap, retry, err := w.tryCommit(ctx, t, c)
-		if err == nil {
-			res.Snapshot = snap
-			return res, nil
-		}
-		if !retry {
-			return res, fmt.Errorf("warehouse: commit to %s: %w", name, err)
-		}
-		lastErr = err
-		// A conflict with another writer, or an error whose outcome is unknown: reload and judge
-		// again. Jitter keeps two writers from colliding in step.
-		d := backoff + time.Duration(rand.Int64N(int64(backoff)))
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(d):
-		}
-		backoff = min(2*backoff, 500*time.Millisecond)
+		return nil
 	}
-	return res, fmt.Errorf("warehouse: commit to %s failed after %d attempts: %w", name, res.Attempts, lastErr)
+	return w.RetryCommit(ctx, name, Retry{Token: token, Judge: judge}, func(t *table.Table) (*table.Transaction, error) {
+		txn, err := stageCommit(ctx, t, c)
+		if err != nil {
+			// Errors in staging the commit are permanent: the same files would fail again.
+			return nil, fmt.Errorf("warehouse: commit to %s: %w", name, err)
+		}
+		return txn, nil
+	})
 }
 
-// commitKey is the snapshot summary property holding a commit's token.
-const commitKey = "ntm.commit"
-
-// findCommit looks for the snapshot of a commit among the latest snapshots of the table.
-func findCommit(t *table.Table, token string) (int64, bool) {
-	s := t.CurrentSnapshot()
-	for range 64 {
-		if s == nil {
-			return 0, false
-		}
-		if s.Summary != nil && s.Summary.Properties[commitKey] == token {
-			return s.SnapshotID, true
-		}
-		if s.ParentSnapshotID == nil {
-			return 0, false
-		}
-		s = t.Metadata().SnapshotByID(*s.ParentSnapshotID)
-	}
-	return 0, false
-}
-
-// tryCommit makes one attempt. Errors in staging the commit are permanent (the same files
-// would fail again); errors in the catalog commit or the sync may be a conflict or may have
-// left the outcome unknown, so they are retried after a reload.
-func (w *Warehouse) tryCommit(ctx context.Context, t *table.Table, c Commit) (snap int64, retry bool, err error) {
+// stageCommit builds one attempt on the table as loaded: it asserts the table's snapshot,
+// moves the offsets and adds the files.
+func stageCommit(ctx context.Context, t *table.Table, c Commit) (*table.Transaction, error) {
 	txn := t.NewTransaction()
 	if err := txn.AssertRefSnapshotID(""); err != nil {
-		return 0, false, fmt.Errorf("assert snapshot: %w", err)
+		return nil, fmt.Errorf("assert snapshot: %w", err)
 	}
 	props := iceberg.Properties{}
 	summary := iceberg.Properties{}
@@ -244,28 +193,15 @@ func (w *Warehouse) tryCommit(ctx context.Context, t *table.Table, c Commit) (sn
 		summary[fromKey(tp)] = strconv.FormatInt(c.Base[tp], 10)
 	}
 	if err := txn.SetProperties(props); err != nil {
-		return 0, false, fmt.Errorf("set offsets: %w", err)
+		return nil, fmt.Errorf("set offsets: %w", err)
 	}
 	// Every commit makes a snapshot, even without files, so that the snapshot reference moves
 	// on every commit and the assertion above fences every concurrent writer. The files were
 	// written by us and are known to be new: skip the check against existing files.
 	if err := txn.AddFiles(ctx, c.Files, summary, true); err != nil {
-		return 0, false, fmt.Errorf("add files: %w", err)
+		return nil, fmt.Errorf("add files: %w", err)
 	}
-	if err := w.sync(); err != nil {
-		return 0, false, err
-	}
-	nt, err := txn.Commit(ctx)
-	if err != nil {
-		return 0, true, fmt.Errorf("commit: %w", err)
-	}
-	if err := w.sync(); err != nil {
-		return 0, true, err
-	}
-	if s := nt.CurrentSnapshot(); s != nil {
-		return s.SnapshotID, false, nil
-	}
-	return 0, false, nil
+	return txn, nil
 }
 
 // sync flushes the warehouse's file system (syncfs), covering files iceberg-go wrote without

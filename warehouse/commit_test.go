@@ -3,9 +3,11 @@ package warehouse_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,4 +111,88 @@ func TestCheckAbortsTheCommit(t *testing.T) {
 func TestOpenWithoutCreate(t *testing.T) {
 	_, err := warehouse.Open(context.Background(), t.TempDir(), false)
 	require.ErrorIs(t, err, warehouse.ErrNoWarehouse)
+}
+
+// RetryCommit, the loop of every catalog commit: a stage that lost a race is staged again on
+// the reloaded table, a judge's error is no attempt, nothing to commit is no snapshot, and an
+// attempt whose outcome was unknown is recognized by its token.
+func TestRetryCommit(t *testing.T) {
+	ctx := context.Background()
+	wh := open(t)
+	other, err := warehouse.Open(ctx, wh.Dir(), false)
+	require.NoError(t, err)
+	defer other.Close()
+	// stage moves the offset of tp0 by one from the table's; the first time, another writer
+	// commits meanwhile (and, with token, commits it under that token, as an attempt whose
+	// outcome is unknown would have done).
+	stage := func(first *bool, token string) warehouse.Stage {
+		return func(tbl *table.Table) (*table.Transaction, error) {
+			next := int64(0)
+			if n, ok := warehouse.OffsetsOf(tbl)[tp0]; ok {
+				next = n + 1
+			}
+			txn := tbl.NewTransaction()
+			require.NoError(t, txn.AssertRefSnapshotID(""))
+			require.NoError(t, txn.AddFiles(ctx, nil, iceberg.Properties{"n": strconv.FormatInt(next, 10)}, true))
+			if *first {
+				*first = false
+				base, err := other.Load(ctx, warehouse.EventsLog)
+				require.NoError(t, err)
+				cur := warehouse.OffsetsOf(base)[tp0]
+				if token != "" {
+					mid := base.NewTransaction()
+					require.NoError(t, mid.AddFiles(ctx, nil, iceberg.Properties{warehouse.CommitKey: token}, true))
+					_, err = mid.Commit(ctx)
+					require.NoError(t, err)
+				} else {
+					_, err = other.Commit(ctx, warehouse.EventsLog, warehouse.Commit{
+						Base: warehouse.Offsets{tp0: cur}, Next: warehouse.Offsets{tp0: cur + 1}})
+					require.NoError(t, err)
+				}
+			}
+			return txn, nil
+		}
+	}
+	_, err = wh.Commit(ctx, warehouse.EventsLog, warehouse.Commit{Base: warehouse.Offsets{tp0: -1}, Next: warehouse.Offsets{tp0: 0}})
+	require.NoError(t, err)
+
+	first := true
+	res, err := wh.RetryCommit(ctx, warehouse.EventsLog, warehouse.Retry{}, stage(&first, ""))
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Attempts, "the first attempt lost to the other writer")
+	assert.False(t, res.Already)
+	tbl, err := wh.Load(ctx, warehouse.EventsLog)
+	require.NoError(t, err)
+	assert.Equal(t, res.Snapshot, tbl.CurrentSnapshot().SnapshotID)
+	assert.Equal(t, "2", tbl.CurrentSnapshot().Summary.Properties["n"], "staged again on the other writer's commit")
+
+	token := warehouse.NewCommitToken()
+	first = true
+	res, err = wh.RetryCommit(ctx, warehouse.EventsLog, warehouse.Retry{Token: token}, stage(&first, token))
+	require.NoError(t, err)
+	assert.True(t, res.Already, "the token says the commit is in the table")
+	assert.Equal(t, 1, res.Attempts)
+	tbl, err = wh.Load(ctx, warehouse.EventsLog)
+	require.NoError(t, err)
+	id, ok := warehouse.FindCommit(tbl, token)
+	require.True(t, ok)
+	assert.Equal(t, id, res.Snapshot)
+	snaps := len(tbl.Metadata().Snapshots())
+
+	boom := errors.New("judged stale")
+	res, err = wh.RetryCommit(ctx, warehouse.EventsLog, warehouse.Retry{Judge: func(*table.Table) error { return boom }},
+		func(*table.Table) (*table.Transaction, error) { panic("not staged after a judge's error") })
+	require.ErrorIs(t, err, boom)
+	assert.Zero(t, res.Attempts)
+	res, err = wh.RetryCommit(ctx, warehouse.EventsLog, warehouse.Retry{},
+		func(*table.Table) (*table.Transaction, error) { return nil, nil })
+	require.NoError(t, err)
+	assert.Equal(t, warehouse.CommitResult{Attempts: 1}, res, "nothing to commit")
+	res, err = wh.RetryCommit(ctx, warehouse.EventsLog, warehouse.Retry{},
+		func(*table.Table) (*table.Transaction, error) { return nil, boom })
+	require.ErrorIs(t, err, boom)
+	assert.Equal(t, 1, res.Attempts, "a stage's error is not retried")
+	tbl, err = wh.Load(ctx, warehouse.EventsLog)
+	require.NoError(t, err)
+	assert.Len(t, tbl.Metadata().Snapshots(), snaps)
 }

@@ -1,4 +1,4 @@
 package warehouse
 
-// BeforeCommit makes the compaction run f before each of its catalog commits.
-func BeforeCommit(o *CompactOptions, f func()) { o.beforeCommit = f }
+// CommitKey is the snapshot summary property holding a commit's token (Retry.Token).
+const CommitKey = commitKey

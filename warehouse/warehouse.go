@@ -133,11 +133,9 @@ func (w *Warehouse) create(ctx context.Context) error {
 // A column is never dropped, renamed or retyped here, since readers would then need the old
 // names for old files (a change of that kind is a new column).
 func (w *Warehouse) evolve(ctx context.Context, name string, cols []Column) error {
-	for attempt := 0; ; attempt++ {
-		t, err := w.Load(ctx, name)
-		if err != nil {
-			return err
-		}
+	// Another process may commit to the table in between (a snapshot or the same columns):
+	// each attempt loads it again and adds what is still missing.
+	_, err := w.RetryCommit(ctx, name, Retry{What: "evolve " + name, Attempts: 4}, func(t *table.Table) (*table.Transaction, error) {
 		var missing []Column
 		for _, c := range cols {
 			if _, ok := t.Schema().FindFieldByName(c.Name); !ok {
@@ -145,7 +143,7 @@ func (w *Warehouse) evolve(ctx context.Context, name string, cols []Column) erro
 			}
 		}
 		if len(missing) == 0 {
-			return nil
+			return nil, nil
 		}
 		tx := t.NewTransaction()
 		up := tx.UpdateSchema(true, false)
@@ -153,17 +151,11 @@ func (w *Warehouse) evolve(ctx context.Context, name string, cols []Column) erro
 			up.AddColumn([]string{c.Name}, c.Type, c.Doc, false, nil)
 		}
 		if err := up.Commit(); err != nil {
-			return fmt.Errorf("warehouse: evolve %s: %w", name, err)
+			return nil, fmt.Errorf("warehouse: evolve %s: %w", name, err)
 		}
-		if _, err = tx.Commit(ctx); err == nil {
-			return nil
-		}
-		// Another process committed to the table in between (a snapshot or the same columns):
-		// load it again and add what is still missing.
-		if attempt == 3 {
-			return fmt.Errorf("warehouse: evolve %s: %w", name, err)
-		}
-	}
+		return tx, nil
+	})
+	return err
 }
 
 // TableDoc is the description of a table, in English with the Vietnamese term.

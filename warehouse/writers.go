@@ -99,7 +99,7 @@ func (w *Warehouse) Orphans(ctx context.Context, name string, onlyDead bool) ([]
 		named[f.Path] = true
 	}
 	// Files a compaction replaced are named by earlier snapshots, which readers may still read:
-	// Compact deletes them when their time is up.
+	// compaction.Run deletes them when their time is up.
 	replaced, err := Replaced(ctx, t)
 	if err != nil {
 		return nil, err

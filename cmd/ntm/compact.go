@@ -13,6 +13,7 @@ import (
 	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 	"github.com/thanhhoa-ntm/ntm/warehouse/batch"
+	"github.com/thanhhoa-ntm/ntm/warehouse/compaction"
 )
 
 func compactCommand() command {
@@ -56,7 +57,7 @@ func compactCommand() command {
 					return err
 				}
 				defer wh.Close()
-				res, err := wh.Compact(ctx, warehouse.CompactOptions{
+				res, err := compaction.Run(ctx, wh, compaction.Options{
 					Tables: tables, TargetSize: size, MinFiles: *minFiles, Retain: *retain, OnCommit: session.DBFileHook(wh),
 					Merge: func(ctx context.Context, out string, sources []string, meta map[string]string) (int64, error) {
 						return batch.Merge(ctx, memory.DefaultAllocator, out, sources, meta)

@@ -22,7 +22,7 @@ import (
 //
 // Merge streams: it holds one batch of a source and the row group being written, never a whole
 // source. The file is fsynced before Merge returns; its directory entry is made durable by the
-// commit that names it (warehouse.Compact syncs the file system first). On error the file is
+// commit that names it (compaction.Run syncs the file system first). On error the file is
 // removed.
 func Merge(ctx context.Context, mem memory.Allocator, out string, sources []string, meta map[string]string) (size int64, err error) {
 	if len(sources) == 0 {
