@@ -41,11 +41,13 @@ var text = map[string]map[string]string{
 	"vi": {"title": "Chuyển đổi số trong xây dựng nông thôn mới — tỉnh Thanh Hóa", "period": "Kỳ", "show": "Xem",
 		"province": "Toàn tỉnh", "district": "Theo huyện", "target": "mục tiêu", "met": "đạt", "notmet": "chưa đạt",
 		"none": "không có mục tiêu", "indicator": "Chỉ tiêu", "progress": "Tiến độ theo năm (toàn tỉnh)",
-		"switch": "English", "data": "Dữ liệu mở", "feed": "Báo cáo gửi Bộ", "asof": "Dữ liệu đến", "na": "–"},
+		"switch": "English", "data": "Dữ liệu mở", "feed": "Báo cáo gửi Bộ", "asof": "Dữ liệu đến", "na": "–",
+		"suppressed": "ẩn", "suppressed_why": "dưới 10 phản hồi: không công bố để bảo vệ người trả lời"},
 	"en": {"title": "Digital transformation in new rural development — Thanh Hóa province", "period": "Period", "show": "Show",
 		"province": "Province", "district": "By district", "target": "target", "met": "met", "notmet": "not met",
 		"none": "no target", "indicator": "Indicator", "progress": "Progress by year (province)",
-		"switch": "Tiếng Việt", "data": "Open data", "feed": "Ministry reports", "asof": "Data as of", "na": "–"},
+		"switch": "Tiếng Việt", "data": "Open data", "feed": "Ministry reports", "asof": "Data as of", "na": "–",
+		"suppressed": "suppressed", "suppressed_why": "fewer than 10 responses: not published, to protect the respondents"},
 }
 
 type cardView struct {
@@ -188,9 +190,16 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Cards = append(v.Cards, cardView{Label: labels[id][li], Value: percent(prov.Value), Target: target,
 			Class: statusClass(prov.Met), Status: status})
+		if queries.SmallCell(prov) {
+			v.Cards[len(v.Cards)-1].Value, v.Cards[len(v.Cards)-1].Class, v.Cards[len(v.Cards)-1].Status = t["suppressed"], "", t["suppressed_why"]
+		}
 		rv := rowView{Label: labels[id][li]}
 		for _, code := range v.Scopes {
 			x := byScope[id][code]
+			if queries.SmallCell(x) {
+				rv.Cells = append(rv.Cells, cellView{Value: t["suppressed"], Title: fmt.Sprintf("%s %s: %s", code, s.unitName(code), t["suppressed_why"])})
+				continue
+			}
 			title := fmt.Sprintf("%s %s: %d / %d", code, s.unitName(code), x.Numerator, x.Denominator)
 			rv.Cells = append(rv.Cells, cellView{Value: percent(x.Value), Class: statusClass(x.Met), Title: title})
 		}
@@ -225,7 +234,7 @@ func (s *Server) charts(r *http.Request, ids []string, li int) []chartView {
 					values[x.IndicatorID][i] = -1
 				}
 			}
-			if x.Value != "" {
+			if x.Value != "" && !queries.SmallCell(x) {
 				rat, _ := new(big.Rat).SetString(x.Value)
 				values[x.IndicatorID][yi], _ = rat.Float64()
 			}

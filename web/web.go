@@ -288,16 +288,21 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 		Period      string  `json:"period"`
 		ScopeLevel  string  `json:"scope_level"`
 		ScopeCode   string  `json:"scope_code"`
-		Numerator   int64   `json:"numerator"`
-		Denominator int64   `json:"denominator"`
+		Numerator   *int64  `json:"numerator"`
+		Denominator *int64  `json:"denominator"`
 		Value       *string `json:"value"`
 		Target      *string `json:"target"`
 		Met         *bool   `json:"met"`
+		Suppressed  bool    `json:"suppressed,omitempty"` // fewer than 10 responses: nothing of it is published
 	}
 	out := make([]row, len(rows))
 	for i, x := range rows {
 		out[i] = row{IndicatorID: x.IndicatorID, Period: x.Period, ScopeLevel: x.ScopeLevel, ScopeCode: x.ScopeCode,
-			Numerator: x.Numerator, Denominator: x.Denominator, Value: opt(x.Value), Target: opt(x.Target)}
+			Numerator: &x.Numerator, Denominator: &x.Denominator, Value: opt(x.Value), Target: opt(x.Target)}
+		if queries.SmallCell(x) {
+			out[i].Numerator, out[i].Denominator, out[i].Value, out[i].Suppressed = nil, nil, nil, true
+			continue
+		}
 		if x.Met != "" {
 			m := x.Met == "true"
 			out[i].Met = &m

@@ -86,6 +86,30 @@ func TestRoutes(t *testing.T) {
 	code, _, _ = get(t, srv.URL+"/api/v1/indicators?period=2025-Q5")
 	assert.Equal(t, 400, code)
 
+	// A satisfaction cell over fewer than 10 responses is suppressed in the API and on the
+	// dashboard, as in the open data: the fixture has districts with a few responses in 2025.
+	code, _, body = get(t, srv.URL+"/api/v1/indicators?period=2025")
+	require.Equal(t, 200, code)
+	require.NoError(t, json.Unmarshal([]byte(body), &api))
+	small := 0
+	for _, x := range api.Indicators {
+		if x["indicator_id"] != "soc.satisfaction_rate" {
+			continue
+		}
+		if x["suppressed"] == true {
+			small++
+			assert.Nil(t, x["value"])
+			assert.Nil(t, x["numerator"])
+			assert.Nil(t, x["denominator"])
+			assert.Nil(t, x["met"])
+		} else if d, _ := x["denominator"].(float64); d != 0 {
+			assert.GreaterOrEqual(t, d, float64(10), "%v", x)
+		}
+	}
+	assert.Positive(t, small, "the fixture has small satisfaction cells in 2025")
+	_, _, body = get(t, srv.URL+"/?period=2025&lang=en")
+	assert.Contains(t, body, "fewer than 10 responses: not published")
+
 	code, _, body = get(t, srv.URL+"/healthz")
 	assert.Equal(t, 200, code)
 	assert.Contains(t, body, `"status": "ok"`)

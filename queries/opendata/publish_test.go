@@ -258,6 +258,31 @@ func TestPublishSuppressesSmallCountsAndPersons(t *testing.T) {
 		}
 	}
 	assert.Positive(t, suppressed, "the fixture has districts with fewer than 10 responses")
+
+	// The same small cells are suppressed in the indicators dataset (they were published there).
+	recs, err = csv.NewReader(bytes.NewReader(files["indicators/data.csv"])).ReadAll()
+	require.NoError(t, err)
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	small := 0
+	for _, r := range recs[1:] {
+		if r[col["indicator_id"]] != "soc.satisfaction_rate" {
+			continue
+		}
+		if r[col["suppressed"]] == "true" {
+			small++
+			assert.Equal(t, []string{"", "", "", ""}, []string{r[col["numerator"]], r[col["denominator"]], r[col["value"]], r[col["met"]]})
+			continue
+		}
+		if d := r[col["denominator"]]; d != "0" {
+			n, err := strconv.Atoi(d)
+			require.NoError(t, err)
+			assert.GreaterOrEqual(t, n, 10, "an unsuppressed satisfaction cell has 10 responses or more")
+		}
+	}
+	assert.Equal(t, suppressed, small, "the indicators dataset suppresses the satisfaction dataset's small cells")
 	assertNoPersons(t, lines, files)
 }
 

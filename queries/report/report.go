@@ -54,6 +54,9 @@ const (
 const (
 	StatusNormal  = "A"
 	StatusMissing = "M" // the denominator is 0, so the value is missing
+	// StatusConfidential marks a small cell (queries.SmallCell): fewer than 10 survey
+	// responses, so neither the value nor the counts are sent.
+	StatusConfidential = "C"
 )
 
 // Columns are the SDMX-CSV columns, in order.
@@ -277,8 +280,12 @@ func Encode(rows []queries.Row, action string) []byte {
 		if r.Denominator == 0 {
 			status = StatusMissing
 		}
-		_ = w.Write([]string{Structure, StructureID, action, r.ScopeCode, r.IndicatorID, r.Period, r.Value,
-			strconv.FormatInt(r.Numerator, 10), strconv.FormatInt(r.Denominator, 10), r.Target, status})
+		value, num, den := r.Value, strconv.FormatInt(r.Numerator, 10), strconv.FormatInt(r.Denominator, 10)
+		if queries.SmallCell(r) {
+			status, value, num, den = StatusConfidential, "", "", ""
+		}
+		_ = w.Write([]string{Structure, StructureID, action, r.ScopeCode, r.IndicatorID, r.Period, value,
+			num, den, r.Target, status})
 	}
 	w.Flush() // writes to memory: no error
 	return b.Bytes()

@@ -75,6 +75,16 @@ func TestEncode(t *testing.T) {
 				"dataflow,VN_NTM:DF_NTM_DX(1.0),R,38,gov.commune_ntm_8_4,2025,0.166667,1,6,0.98,A\n" +
 				"dataflow,VN_NTM:DF_NTM_DX(1.0),R,382,gov.commune_ntm_8_4,2025,,0,0,0.98,M\n" +
 				"dataflow,VN_NTM:DF_NTM_DX(1.0),R,380,inf.villages_fixed_broadband,2025,1.000000,2,2,,A\n"},
+		// Seen: a district's satisfaction of 4 out of 5 responses went to the ministry.
+		{"small cells are confidential", []queries.Row{
+			row("soc.satisfaction_rate", "384", 4, 5, "0.800000", "0.9"),
+			row("soc.satisfaction_rate", "380", 9, 10, "0.900000", "0.9"),
+			row("soc.satisfaction_rate", "382", 0, 0, "", "0.9"),
+		}, report.ActionInformation,
+			"STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,NUMERATOR,DENOMINATOR,TARGET,OBS_STATUS\n" +
+				"dataflow,VN_NTM:DF_NTM_DX(1.0),I,384,soc.satisfaction_rate,2025,,,,0.9,C\n" +
+				"dataflow,VN_NTM:DF_NTM_DX(1.0),I,380,soc.satisfaction_rate,2025,0.900000,9,10,0.9,A\n" +
+				"dataflow,VN_NTM:DF_NTM_DX(1.0),I,382,soc.satisfaction_rate,2025,,0,0,0.9,M\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, string(report.Encode(tc.rows, tc.action)))

@@ -1,7 +1,14 @@
 -- The plan's indicators against their 2025 targets, for the province and every district. The
 -- value is the indicators() macro's (ratio6: half-up at 6 decimals), stored as DECIMAL(18,6).
-SELECT indicator_id, period, scope_level, scope_code, numerator, denominator,
-       CAST(value AS DECIMAL(18,6)) AS value,
-       target, met
-FROM indicators(getvariable('period'), getvariable('known_at'))
+-- A small cell (satisfaction over fewer than 10 responses, queries.SmallCell) publishes neither
+-- its value nor its counts, and says so.
+SELECT indicator_id, period, scope_level, scope_code,
+       CASE WHEN NOT small THEN numerator END AS numerator,
+       CASE WHEN NOT small THEN denominator END AS denominator,
+       CASE WHEN NOT small THEN CAST(value AS DECIMAL(18,6)) END AS value,
+       target,
+       CASE WHEN NOT small THEN met END AS met,
+       small AS suppressed
+FROM (SELECT *, indicator_id = 'soc.satisfaction_rate' AND denominator BETWEEN 1 AND 9 AS small
+      FROM indicators(getvariable('period'), getvariable('known_at')))
 ORDER BY indicator_id, CASE scope_level WHEN 'province' THEN 0 ELSE 1 END, scope_code
