@@ -38,6 +38,7 @@ type apiRow struct {
 	ScopeCode   string  `json:"scope_code"`
 	Numerator   int64   `json:"numerator"`
 	Denominator int64   `json:"denominator"`
+	Suppressed  bool    `json:"suppressed"`
 	Value       *string `json:"value"`
 	Met         *bool   `json:"met"`
 }
@@ -94,6 +95,9 @@ func percent(v *string) string {
 	f, _ := new(big.Rat).Mul(r, big.NewRat(100, 1)).Float64()
 	return fmt.Sprintf("%.1f%%", f)
 }
+
+// suppressedText is what the page shows for a small cell.
+var suppressedText = "ẩn"
 
 func class(met *bool) string {
 	switch {
@@ -251,6 +255,9 @@ func TestBrowserDashboard(t *testing.T) {
 		prov, ok := byID[id]["38"]
 		require.True(t, ok, "%s has a province row", id)
 		card := page.Cards[i]
+		if prov.Suppressed {
+			prov.Value = &suppressedText // a small cell: the page says it is suppressed, as the API does
+		}
 		assert.Equal(t, percent(prov.Value), card.Value, "%s: province card", id)
 		assert.Equal(t, "card "+class(prov.Met), card.Class, "%s: province card class", id)
 		assert.Equal(t, card.Label, page.Rows[i].Label, "%s: the card and the table row name one indicator", id)
@@ -265,6 +272,12 @@ func TestBrowserDashboard(t *testing.T) {
 				continue
 			}
 			assert.Equal(t, "district", r.ScopeLevel)
+			if r.Suppressed {
+				assert.Equal(t, suppressedText, c.Text, "%s %s: a small cell", id, code)
+				assert.Equal(t, "none", c.Class, "%s %s: a small cell", id, code)
+				assert.True(t, strings.HasSuffix(c.Title, ": dưới 10 phản hồi: không công bố để bảo vệ người trả lời"), c.Title)
+				continue
+			}
 			assert.Equal(t, percent(r.Value), c.Text, "%s %s: cell", id, code)
 			assert.Equal(t, class(r.Met), c.Class, "%s %s: cell class", id, code)
 			assert.True(t, strings.HasPrefix(c.Title, code+" "), "%s %s: title %q names the district", id, code, c.Title)
@@ -314,7 +327,11 @@ func TestBrowserDashboard(t *testing.T) {
 	assert.Equal(t, "2025", u.Query().Get("period"))
 	require.Len(t, en.Cards, len(page.Cards))
 	for i := range en.Cards {
-		assert.Equal(t, page.Cards[i].Value, en.Cards[i].Value, "card %d: the same number in English", i)
+		want := page.Cards[i].Value
+		if want == suppressedText {
+			want = "suppressed"
+		}
+		assert.Equal(t, want, en.Cards[i].Value, "card %d: the same number in English", i)
 	}
 
 	_, err = chromedp.RunResponse(bctx, chromedp.Click(chromedp.ID("lang-switch")))

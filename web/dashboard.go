@@ -191,13 +191,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		v.Cards = append(v.Cards, cardView{Label: labels[id][li], Value: percent(prov.Value), Target: target,
 			Class: statusClass(prov.Met), Status: status})
 		if queries.SmallCell(prov) {
-			v.Cards[len(v.Cards)-1].Value, v.Cards[len(v.Cards)-1].Class, v.Cards[len(v.Cards)-1].Status = t["suppressed"], "", t["suppressed_why"]
+			v.Cards[len(v.Cards)-1].Value, v.Cards[len(v.Cards)-1].Class, v.Cards[len(v.Cards)-1].Status = t["suppressed"], statusClass(""), t["suppressed_why"]
 		}
 		rv := rowView{Label: labels[id][li]}
 		for _, code := range v.Scopes {
 			x := byScope[id][code]
 			if queries.SmallCell(x) {
-				rv.Cells = append(rv.Cells, cellView{Value: t["suppressed"], Title: fmt.Sprintf("%s %s: %s", code, s.unitName(code), t["suppressed_why"])})
+				rv.Cells = append(rv.Cells, cellView{Value: t["suppressed"], Class: statusClass(""), Title: fmt.Sprintf("%s %s: %s", code, s.unitName(code), t["suppressed_why"])})
 				continue
 			}
 			title := fmt.Sprintf("%s %s: %d / %d", code, s.unitName(code), x.Numerator, x.Denominator)
