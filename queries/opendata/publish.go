@@ -310,7 +310,8 @@ func fieldFor(name, dbType string, d dataset) field {
 	switch {
 	case dbType == "VARCHAR":
 		f.Type = "string"
-	case dbType == "BIGINT" || dbType == "INTEGER" || dbType == "HUGEINT" || dbType == "SMALLINT":
+	case dbType == "BIGINT" || dbType == "INTEGER" || dbType == "HUGEINT" || dbType == "SMALLINT" ||
+		(strings.HasPrefix(dbType, "DECIMAL(") && strings.HasSuffix(dbType, ",0)")):
 		f.Type = "integer"
 	case dbType == "DOUBLE" || dbType == "FLOAT" || strings.HasPrefix(dbType, "DECIMAL"):
 		f.Type = "number"

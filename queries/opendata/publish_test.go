@@ -283,6 +283,16 @@ func TestPublishSuppressesSmallCountsAndPersons(t *testing.T) {
 		}
 	}
 	assert.Equal(t, suppressed, small, "the indicators dataset suppresses the satisfaction dataset's small cells")
+
+	// Funding sums are exact integers (DECIMAL(38,0), not a BIGINT that overflows).
+	recs, err = csv.NewReader(bytes.NewReader(files["funding/data.csv"])).ReadAll()
+	require.NoError(t, err)
+	require.Greater(t, len(recs), 1)
+	for _, r := range recs[1:] {
+		for _, v := range r[len(r)-2:] {
+			require.Regexp(t, `^[0-9]+$`, v, "allocated_vnd and disbursed_vnd are whole numbers of VND")
+		}
+	}
 	assertNoPersons(t, lines, files)
 }
 
