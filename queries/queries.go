@@ -6,11 +6,24 @@ package queries
 
 import (
 	"embed"
+	"path"
 	"strings"
 )
 
-//go:embed views.sql indicators.sql quality.sql
+//go:embed views.sql indicators/*.sql quality.sql
 var files embed.FS
+
+// indicatorDir holds the indicator SQL, one object per file: the table of targets, the helper
+// macros, one macro per indicator (or per family of indicators that DOMAIN.md defines together),
+// indicator_values that scopes them, and the macros that answer for a period. DuckDB binds a
+// macro when it is created, so a file must run after the files of the objects it uses. The order
+// is the files' names, in byte order (fs.ReadDir sorts them): each name starts with a two-digit
+// layer, NN_<object>.sql, and a file uses only objects of views.sql and of lower layers (files of
+// one layer are independent, so their order among themselves does not matter). A file in the
+// wrong layer fails every session build ("does not exist"), never silently. Layers: 10 tables,
+// 20 and 30 helpers over standing(), 40 the indicators (ind_*), 50 indicator_values, 60 to 90
+// the period macros. A statement ends with ";" at the end of a line, so a comment line must not.
+const indicatorDir = "indicators"
 
 func statements(name string) []string {
 	b, err := files.ReadFile(name)
@@ -44,5 +57,13 @@ func Views() []string { return statements("views.sql") }
 
 // IndicatorSQL are the statements that create the indicator and quality macros; they need Views.
 func IndicatorSQL() []string {
-	return append(statements("indicators.sql"), statements("quality.sql")...)
+	entries, err := files.ReadDir(indicatorDir) // sorted by file name: the order of indicatorDir
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, statements(path.Join(indicatorDir, e.Name()))...)
+	}
+	return append(out, statements("quality.sql")...)
 }

@@ -54,7 +54,7 @@ WHERE f.event_id IS NULL OR NOT (f.superseded OR f.retracted);
 
 -- standing: the known events of one type that count, without the superseded members of
 -- correction chains and retracted facts; effective() without fact_id. Every read of a type in
--- indicators.sql goes through it: the rule is written once.
+-- queries/indicators/ goes through it: the rule is written once.
 CREATE OR REPLACE MACRO standing(typ, known_at) AS TABLE
 SELECT e.* FROM known_events(typ, known_at) e
 ANTI JOIN (SELECT event_id FROM event_facts(typ, known_at) WHERE superseded OR retracted) x ON x.event_id = e.event_id;
