@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the DuckDB driver, built in: nothing is downloaded
 
@@ -19,6 +20,10 @@ import (
 type WarehouseLookup struct {
 	w  *warehouse.Warehouse
 	db *sql.DB
+
+	mu       sync.Mutex
+	snapshot int64                // the events_log snapshot whose files are cached
+	cached   []warehouse.DataFile // its files
 }
 
 // NewWarehouseLookup opens the lookup; Close releases it.
@@ -35,13 +40,29 @@ func NewWarehouseLookup(w *warehouse.Warehouse) (*WarehouseLookup, error) {
 func (l *WarehouseLookup) Close() error { return l.db.Close() }
 
 // files are the current snapshot's event log files, all of them or those of one event type.
+// Only the table's metadata is read per call: the manifests are read again only when the
+// snapshot changed, since a request may look up several kinds and most requests meet the
+// snapshot the previous one met.
 func (l *WarehouseLookup) files(ctx context.Context, eventType string) ([]warehouse.DataFile, error) {
-	snap, err := l.w.Current(ctx)
+	t, err := l.w.Load(ctx, warehouse.EventsLog)
 	if err != nil {
 		return nil, err
 	}
+	cs := t.CurrentSnapshot()
+	if cs == nil {
+		return nil, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cs.SnapshotID != l.snapshot || l.cached == nil {
+		files, err := warehouse.Files(ctx, t, cs.SnapshotID)
+		if err != nil {
+			return nil, err
+		}
+		l.snapshot, l.cached = cs.SnapshotID, files
+	}
 	var out []warehouse.DataFile
-	for _, f := range snap.Tables[warehouse.EventsLog].Files {
+	for _, f := range l.cached {
 		if eventType == "" || f.Partition == eventType || f.Partition == "" {
 			out = append(out, f)
 		}
