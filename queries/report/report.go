@@ -276,10 +276,10 @@ func Encode(rows []queries.Row, action string) []byte {
 	_ = w.Write(Columns)
 	for _, r := range rows {
 		status := StatusNormal
-		if r.Denominator == 0 {
+		if r.Denominator.Sign() == 0 {
 			status = StatusMissing
 		}
-		value, num, den := r.Value, strconv.FormatInt(r.Numerator, 10), strconv.FormatInt(r.Denominator, 10)
+		value, num, den := r.Value, r.Numerator.String(), r.Denominator.String()
 		if queries.SmallCell(r) {
 			status, value, num, den = StatusConfidential, "", "", ""
 		}
