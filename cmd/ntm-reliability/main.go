@@ -47,7 +47,7 @@ var fuzzTargets = []fuzzTarget{
 	{"./web/gateway/", "FuzzGateway", 1},
 	// Each input opens a DuckDB session: replaying the seeds alone takes about 30 s.
 	{"./web/", "FuzzSQLParams", 4},
-	{"./etl/kafkaio/", "FuzzUnitCodeKey", 1},
+	{"./events/", "FuzzPartitionKey", 1},
 }
 
 type testSet struct {
