@@ -16,12 +16,12 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/events/refdata"
+	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 )
 
 // The roles a token may have.
@@ -258,7 +258,10 @@ func Append(path string, e Entry) error {
 	if err != nil {
 		return fmt.Errorf("encode the token file: %w", err)
 	}
-	return writeAtomic(path, append(data, '\n'), mode)
+	if err := fsx.WriteFile(path, append(data, '\n'), mode); err != nil {
+		return fmt.Errorf("token file: %w", err)
+	}
+	return nil
 }
 
 func readFile(path string) (File, error) {
@@ -276,40 +279,4 @@ func readFile(path string) (File, error) {
 		return File{}, fmt.Errorf("token file %s has data after its JSON object", path)
 	}
 	return f, nil
-}
-
-// writeAtomic writes data to path through a synced temporary file and a rename.
-func writeAtomic(path string, data []byte, mode os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("create the token file: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, os.Remove(tmp.Name()))
-		}
-	}()
-	if err := tmp.Chmod(mode); err != nil {
-		return errors.Join(fmt.Errorf("set the token file's mode: %w", err), tmp.Close())
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return errors.Join(fmt.Errorf("write the token file: %w", err), tmp.Close())
-	}
-	if err := tmp.Sync(); err != nil {
-		return errors.Join(fmt.Errorf("sync the token file: %w", err), tmp.Close())
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close the token file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("replace the token file: %w", err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil // the file is in place; only the directory entry's durability is unknown
-	}
-	defer d.Close()
-	_ = d.Sync()
-	return nil
 }

@@ -55,7 +55,7 @@ func satisfaction(t *testing.T, db *sql.DB, knownAt *time.Time) (num, den int64)
 	require.NoError(t, err)
 	for _, r := range rows {
 		if r.IndicatorID == "soc.satisfaction_rate" && r.ScopeCode == "38" {
-			return r.Numerator, r.Denominator
+			return fits(t, r.Numerator), fits(t, r.Denominator)
 		}
 	}
 	t.Fatal("no soc.satisfaction_rate row for the province")

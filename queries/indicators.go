@@ -42,7 +42,7 @@ func ParsePeriod(s string) (Period, error) {
 // Row is one indicator for one scope, in the columns of `ntm indicators --format csv`.
 type Row struct {
 	IndicatorID, Period, ScopeLevel, ScopeCode string
-	Numerator, Denominator                     int64
+	Numerator, Denominator                     Int    // exact: a sum of VND may pass 2^63
 	Value                                      string // rounded half-up to 6 decimals; "" when the denominator is 0
 	Target                                     string // "0.98"; "" when the indicator has none
 	Met                                        string // "true", "false", or ""

@@ -76,6 +76,14 @@ type indicatorCase struct {
 	want               [4]cell
 }
 
+// fits returns i as an int64: the hand-built fixtures' counts and sums all fit in one.
+func fits(t *testing.T, i queries.Int) int64 {
+	t.Helper()
+	n, ok := i.Int64()
+	require.True(t, ok, "%s fits in an int64", i)
+	return n
+}
+
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // readLines returns the non-blank lines of the fixture files, in order.
@@ -170,7 +178,7 @@ func check(t *testing.T, rows map[string][]queries.Row, cases []indicatorCase) {
 				if !assert.True(t, ok, "no row for scope %s", s.code) {
 					continue
 				}
-				assert.Equal(t, c.want[i], cell{r.Numerator, r.Denominator, r.Value, r.Met}, "%s %s scope %s", c.period, c.id, s.code)
+				assert.Equal(t, c.want[i], cell{fits(t, r.Numerator), fits(t, r.Denominator), r.Value, r.Met}, "%s %s scope %s", c.period, c.id, s.code)
 				assert.Equal(t, c.target, r.Target, "%s %s scope %s: target", c.period, c.id, s.code)
 			}
 		})
@@ -593,4 +601,36 @@ func TestIndicatorsKnownAt(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Sums of VND past 2^63 stay exact through indicator_values, period_indicators, indicators()
+// and queries.Indicators: fin.disbursement_rate of one district whose allocations of one year
+// pass the BIGINT range (they overflowed a BIGINT cast). The province holds the same sums, the
+// other districts none.
+func TestIndicatorsPast2to63(t *testing.T) {
+	f := newFixture(t)
+	f.ingestLines(t, append(readLines(t, "units.ndjson"), kit.FundingPast2to63()...))
+	db := f.db(t)
+	rows := compute(t, db, "2025", nil)
+	type exact struct{ Num, Den, Value, Met string }
+	want := map[string]exact{
+		"38":  {kit.DisbursedPast2to63, kit.AllocatedPast2to63, kit.RatePast2to63, ""},
+		"380": {"0", "0", "", ""},
+		"381": {kit.DisbursedPast2to63, kit.AllocatedPast2to63, kit.RatePast2to63, ""},
+		"382": {"0", "0", "", ""},
+	}
+	got := map[string]exact{}
+	for _, r := range rows {
+		if r.IndicatorID == "fin.disbursement_rate" {
+			got[r.ScopeCode] = exact{r.Numerator.String(), r.Denominator.String(), r.Value, r.Met}
+		}
+	}
+	assert.Equal(t, want, got)
+
+	// The SQL surface says the same: the macro's columns are HUGEINT, their digits exact.
+	var num, den, typ string
+	require.NoError(t, db.QueryRowContext(context.Background(), `SELECT CAST(numerator AS VARCHAR), CAST(denominator AS VARCHAR),
+		typeof(numerator) || ' ' || typeof(denominator) FROM indicators('2025', NULL)
+		WHERE indicator_id = 'fin.disbursement_rate' AND scope_code = '381'`).Scan(&num, &den, &typ))
+	assert.Equal(t, []string{kit.DisbursedPast2to63, kit.AllocatedPast2to63, "HUGEINT HUGEINT"}, []string{num, den, typ})
 }

@@ -22,7 +22,7 @@ var files embed.FS
 // one layer are independent, so their order among themselves does not matter). A file in the
 // wrong layer fails every session build ("does not exist"), never silently. Layers: 10 tables,
 // 20 and 30 helpers over standing(), 40 the indicators (ind_*), 50 indicator_values, 60 to 90
-// the period macros. A statement ends with ";" at the end of a line, so a comment line must not.
+// the period macros. Statements are cut by SplitStatements, as `ntm sql` cuts what a user types.
 const indicatorDir = "indicators"
 
 func statements(name string) []string {
@@ -30,11 +30,9 @@ func statements(name string) []string {
 	if err != nil {
 		panic(err) // embedded at build time
 	}
-	var out []string
-	for _, s := range strings.Split(string(b), ";\n") {
-		if strings.TrimSpace(StripComments(s)) != "" {
-			out = append(out, s)
-		}
+	out, _, pending := SplitStatements(string(b))
+	if pending {
+		panic("queries: " + name + " ends inside a statement, a quote or a comment") // embedded at build time; a test reads every file
 	}
 	return out
 }

@@ -9,5 +9,6 @@ const MinResponses = 10
 // dashboard, the ministry's report) shows it as suppressed, with neither its value nor its
 // counts. A row over no responses has no value anyway.
 func SmallCell(r Row) bool {
-	return r.IndicatorID == "soc.satisfaction_rate" && r.Denominator > 0 && r.Denominator < MinResponses
+	n, ok := r.Denominator.Int64()
+	return r.IndicatorID == "soc.satisfaction_rate" && ok && n > 0 && n < MinResponses
 }

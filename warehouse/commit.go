@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
-	"golang.org/x/sys/unix"
+
+	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 )
 
 // TopicPartition names one Kafka partition.
@@ -207,13 +207,8 @@ func stageCommit(ctx context.Context, t *table.Table, c Commit) (*table.Transact
 // sync flushes the warehouse's file system (syncfs), covering files iceberg-go wrote without
 // fsync: manifests, manifest lists, metadata.
 func (w *Warehouse) sync() error {
-	f, err := os.Open(w.dir)
-	if err != nil {
-		return fmt.Errorf("warehouse: sync: %w", err)
-	}
-	defer f.Close()
-	if err := unix.Syncfs(int(f.Fd())); err != nil {
-		return fmt.Errorf("warehouse: syncfs: %w", err)
+	if err := fsx.SyncFS(w.dir); err != nil {
+		return fmt.Errorf("warehouse: %w", err)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 )
 
 // Writer is a live ingest process's claim on the warehouse. Its data files are named after
@@ -19,7 +19,7 @@ import (
 // safe to delete) from a live writer's files that are about to be committed.
 type Writer struct {
 	ID   string
-	lock *os.File
+	lock *fsx.Lock
 }
 
 // NewWriter registers a new writer.
@@ -33,15 +33,11 @@ func (w *Warehouse) NewWriter() (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("warehouse: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, id+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	l, err := fsx.TryLock(filepath.Join(dir, id+".lock"), true)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: writer lock: %w", err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("warehouse: writer lock: %w", err)
-	}
-	return &Writer{ID: id, lock: f}, nil
+	return &Writer{ID: id, lock: l}, nil
 }
 
 // Close releases the writer's lock and removes it.
@@ -49,9 +45,8 @@ func (wr *Writer) Close() error {
 	if wr.lock == nil {
 		return nil
 	}
-	name := wr.lock.Name()
-	err := os.Remove(name)
-	if cerr := wr.lock.Close(); err == nil {
+	err := os.Remove(wr.lock.File().Name())
+	if cerr := wr.lock.Unlock(); err == nil {
 		err = cerr
 	}
 	wr.lock = nil
@@ -70,16 +65,7 @@ func writerOf(path string) string {
 
 // alive reports whether the writer id still holds its lock. A writer with no lock file is dead.
 func (w *Warehouse) alive(id string) bool {
-	f, err := os.OpenFile(filepath.Join(w.dir, "writers", id+".lock"), os.O_RDWR, 0)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		return errors.Is(err, unix.EWOULDBLOCK)
-	}
-	_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
-	return false
+	return fsx.Held(filepath.Join(w.dir, "writers", id+".lock"))
 }
 
 // Orphans lists the data files of the table that no snapshot names: neither the current one

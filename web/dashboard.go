@@ -200,7 +200,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 				rv.Cells = append(rv.Cells, cellView{Value: t["suppressed"], Class: statusClass(""), Title: fmt.Sprintf("%s %s: %s", code, s.unitName(code), t["suppressed_why"])})
 				continue
 			}
-			title := fmt.Sprintf("%s %s: %d / %d", code, s.unitName(code), x.Numerator, x.Denominator)
+			title := fmt.Sprintf("%s %s: %s / %s", code, s.unitName(code), x.Numerator, x.Denominator)
 			rv.Cells = append(rv.Cells, cellView{Value: percent(x.Value), Class: statusClass(x.Met), Title: title})
 		}
 		v.Rows = append(v.Rows, rv)

@@ -284,16 +284,16 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type row struct {
-		IndicatorID string  `json:"indicator_id"`
-		Period      string  `json:"period"`
-		ScopeLevel  string  `json:"scope_level"`
-		ScopeCode   string  `json:"scope_code"`
-		Numerator   *int64  `json:"numerator"`
-		Denominator *int64  `json:"denominator"`
-		Value       *string `json:"value"`
-		Target      *string `json:"target"`
-		Met         *bool   `json:"met"`
-		Suppressed  bool    `json:"suppressed,omitempty"` // fewer than 10 responses: nothing of it is published
+		IndicatorID string       `json:"indicator_id"`
+		Period      string       `json:"period"`
+		ScopeLevel  string       `json:"scope_level"`
+		ScopeCode   string       `json:"scope_code"`
+		Numerator   *queries.Int `json:"numerator"` // a JSON number of every digit, past 2^53 too
+		Denominator *queries.Int `json:"denominator"`
+		Value       *string      `json:"value"`
+		Target      *string      `json:"target"`
+		Met         *bool        `json:"met"`
+		Suppressed  bool         `json:"suppressed,omitempty"` // fewer than 10 responses: nothing of it is published
 	}
 	out := make([]row, len(rows))
 	for i, x := range rows {

@@ -169,3 +169,35 @@ func TestRoutes(t *testing.T) {
 	code, _ = post("Bearer analyst", `not json`)
 	assert.Equal(t, 400, code)
 }
+
+// Sums of VND past 2^63 reach the API as JSON numbers of every digit and the dashboard's cell
+// titles as the same digits.
+func TestIndicatorsPast2to63(t *testing.T) {
+	wh := kit.Warehouse(t, append(kit.Fixture(t, "units.ndjson"), kit.FundingPast2to63()...))
+	srv := httptest.NewServer(web.New(web.Config{Warehouse: wh}).Handler())
+	defer srv.Close()
+	num, den := kit.DisbursedPast2to63, kit.AllocatedPast2to63
+
+	code, _, body := get(t, srv.URL+"/api/v1/indicators?period=2025")
+	require.Equal(t, 200, code, body)
+	var api struct {
+		Indicators []map[string]any `json:"indicators"`
+	}
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&api))
+	found := 0
+	for _, x := range api.Indicators {
+		if x["indicator_id"] == "fin.disbursement_rate" && (x["scope_code"] == "38" || x["scope_code"] == "381") {
+			found++
+			assert.Equal(t, json.Number(num), x["numerator"], "%v", x)
+			assert.Equal(t, json.Number(den), x["denominator"], "%v", x)
+			assert.Equal(t, kit.RatePast2to63, x["value"], "%v", x)
+		}
+	}
+	assert.Equal(t, 2, found, "the province and district 381")
+
+	code, _, body = get(t, srv.URL+"/?period=2025")
+	require.Equal(t, 200, code)
+	assert.Contains(t, body, ": "+num+" / "+den+`"`)
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"io"
 
 	"github.com/thanhhoa-ntm/ntm/queries"
@@ -50,7 +49,7 @@ func indicatorsCommand() command {
 }
 
 func indicatorRecord(r queries.Row) []string {
-	return []string{r.IndicatorID, r.Period, r.ScopeLevel, r.ScopeCode, fmt.Sprint(r.Numerator), fmt.Sprint(r.Denominator), r.Value, r.Target, r.Met}
+	return []string{r.IndicatorID, r.Period, r.ScopeLevel, r.ScopeCode, r.Numerator.String(), r.Denominator.String(), r.Value, r.Target, r.Met}
 }
 
 func writeIndicators(w io.Writer, format string, rows []queries.Row) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -94,4 +95,49 @@ func TestIndicatorsGoldenSmallStream(t *testing.T) {
 	code, out3, errOut := ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2020-01-01T00:00:00Z")
 	require.Equal(t, exitOK, code, errOut)
 	assert.NotContains(t, out3, ",district,", "no unit was known in 2020, so no district scope")
+}
+
+// Sums of VND past 2^63 print exactly: every digit in the table and the CSV, a JSON number (not
+// a string, not a float's rounding) in the JSON, and the same digits in the ministry's report.
+func TestIndicatorsPast2to63(t *testing.T) {
+	addr := kit.StartBroker(t)
+	kit.Produce(t, addr, append(kit.Fixture(t, "units.ndjson"), kit.FundingPast2to63()...))
+	dir, reports := t.TempDir(), t.TempDir()
+	code, out, errOut := ntm(t, "", "ingest", "--brokers", addr, "--warehouse", dir, "--group", "g", "--until-caught-up")
+	require.Equal(t, exitOK, code, out+errOut)
+	num, den, rate := kit.DisbursedPast2to63, kit.AllocatedPast2to63, kit.RatePast2to63
+
+	code, out, errOut = ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv")
+	require.Equal(t, exitOK, code, errOut)
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	require.NoError(t, err)
+	assert.Contains(t, recs, []string{"fin.disbursement_rate", "2025", "district", "381", num, den, rate, "", ""})
+	assert.Contains(t, recs, []string{"fin.disbursement_rate", "2025", "province", "38", num, den, rate, "", ""})
+
+	code, out, errOut = ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "json")
+	require.Equal(t, exitOK, code, errOut)
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.UseNumber()
+	var rows []map[string]any
+	require.NoError(t, dec.Decode(&rows))
+	found := 0
+	for _, r := range rows {
+		if r["indicator_id"] == "fin.disbursement_rate" && r["scope_code"] == "381" {
+			found++
+			assert.Equal(t, json.Number(num), r["numerator"], "a JSON number of every digit")
+			assert.Equal(t, json.Number(den), r["denominator"], "a JSON number of every digit")
+			assert.Equal(t, rate, r["value"])
+		}
+	}
+	assert.Equal(t, 1, found)
+
+	code, out, errOut = ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Regexp(t, `fin\.disbursement_rate +2025 +district +381 +`+num+` +`+den+` +`+rate, out)
+
+	code, _, errOut = ntm(t, "", "report", "--warehouse", dir, "--period", "2025", "--out", reports)
+	require.Equal(t, exitOK, code, errOut)
+	b, err := os.ReadFile(filepath.Join(reports, "ntm-report-38-2025-r1.csv"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), ",381,fin.disbursement_rate,2025,"+rate+","+num+","+den+",,")
 }

@@ -49,6 +49,8 @@ import (
 	"sync"
 
 	"github.com/zeebo/xxh3"
+
+	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 )
 
 // Key identifies an event id: the 128-bit xxh3 hash of its bytes in big-endian (canonical)
@@ -216,7 +218,10 @@ func removeLeftovers(dir string, live map[string]bool) error {
 			continue
 		}
 		_, isRun := parseRunName(name)
-		isTmp := name == manifestName+tmpSuffix
+		// The manifest's temporary files: fsx's (.manifest.json.<random>.tmp), and the fixed
+		// name earlier versions used.
+		isTmp := name == manifestName+tmpSuffix ||
+			strings.HasPrefix(name, "."+manifestName+".") && strings.HasSuffix(name, fsx.TempSuffix)
 		if base, ok := strings.CutSuffix(name, tmpSuffix); ok {
 			_, isTmpRun := parseRunName(base)
 			isTmp = isTmp || isTmpRun
@@ -247,34 +252,10 @@ func (ix *Index) writeManifest(runs []*run, covered []string) (renamed bool, err
 		return false, fmt.Errorf("dedupe: encode manifest: %w", err)
 	}
 	data = append(data, '\n')
-	tmp := filepath.Join(ix.dir, manifestName+tmpSuffix)
-	if err := writeFileSync(tmp, data); err != nil {
-		os.Remove(tmp)
-		return false, fmt.Errorf("dedupe: write manifest: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(ix.dir, manifestName)); err != nil {
-		os.Remove(tmp)
-		return false, fmt.Errorf("dedupe: rename manifest: %w", err)
-	}
-	if err := syncDir(ix.dir); err != nil {
-		return true, err
+	if err := fsx.WriteFile(filepath.Join(ix.dir, manifestName), data, 0o644); err != nil {
+		return errors.Is(err, fsx.ErrUnsynced), fmt.Errorf("dedupe: write manifest: %w", err)
 	}
 	return true, nil
-}
-
-func writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // Lookup returns the hash stored for k. It checks the runs oldest first and then the memtable,

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 )
 
 // A run file is an immutable sorted table of (key, value) records:
@@ -306,14 +308,14 @@ func (w *runWriter) finish() (_ *run, err error) {
 		return nil, fmt.Errorf("dedupe: sync run %s: %w", w.name, err)
 	}
 	final := filepath.Join(w.dir, w.name)
-	if err := os.Rename(w.tmpPath, final); err != nil {
-		return nil, fmt.Errorf("dedupe: rename run %s: %w", w.name, err)
+	// Replace makes the rename durable before any manifest can name the file; otherwise a
+	// crash could leave a manifest that refers to a run the directory does not contain.
+	err = fsx.Replace(w.tmpPath, final)
+	if err == nil || errors.Is(err, fsx.ErrUnsynced) {
+		w.tmpPath = final // abort now removes the final file.
 	}
-	w.tmpPath = final // abort now removes the final file.
-	// Make the rename durable before any manifest can name the file; otherwise a crash could
-	// leave a manifest that refers to a run the directory does not contain.
-	if err := syncDir(w.dir); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, fmt.Errorf("dedupe: run %s: %w", w.name, err)
 	}
 	// Reopen read-only: lookups only need ReadAt, and a read-only descriptor cannot damage
 	// the file.
@@ -521,22 +523,6 @@ func mergeRuns(dir, name string, older, newer *run) (*run, error) {
 		return nil, err
 	}
 	return w.finish()
-}
-
-// syncDir fsyncs a directory so that renames and removals in it are durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("dedupe: sync dir %s: %w", dir, err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("dedupe: sync dir %s: %w", dir, err)
-	}
-	return nil
 }
 
 // crcWriter checksums everything written through it. Placed under a bufio.Writer it sees large

@@ -29,10 +29,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"golang.org/x/sys/unix"
 
 	"github.com/thanhhoa-ntm/ntm/etl/dedupe"
 	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 	"github.com/thanhhoa-ntm/ntm/warehouse/batch"
 )
@@ -209,8 +209,8 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	if err != nil {
 		return in.stats, err
 	}
-	defer slot.Close()
-	if in.index, err = dedupe.Open(filepath.Join(slot.Name()+".d"), dedupe.Options{}); err != nil {
+	defer slot.Unlock()
+	if in.index, err = dedupe.Open(slot.File().Name()+".d", dedupe.Options{}); err != nil {
 		return in.stats, err
 	}
 	defer in.index.Close()
@@ -448,19 +448,18 @@ func (in *ingester) progress() {
 // own event-id index (a cache of the event log's ids, rebuilt from the table as needed), so
 // processes of one group never share one; a slot a dead process left is reused, and only the
 // files committed since it was last persisted are read again.
-func claimIndexSlot(dir string) (*os.File, error) {
+func claimIndexSlot(dir string) (*fsx.Lock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("ingest: index folder: %w", err)
 	}
 	for n := 0; n < 1024; n++ {
-		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("slot-%d", n)), os.O_CREATE|os.O_RDWR, 0o644)
-		if err != nil {
+		l, err := fsx.TryLock(filepath.Join(dir, fmt.Sprintf("slot-%d", n)), true)
+		if err == nil {
+			return l, nil
+		}
+		if !errors.Is(err, fsx.ErrLocked) {
 			return nil, fmt.Errorf("ingest: index slot: %w", err)
 		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err == nil {
-			return f, nil
-		}
-		f.Close()
 	}
 	return nil, fmt.Errorf("ingest: no free index slot in %s", dir)
 }
@@ -482,7 +481,10 @@ func writeSchemaFile(fsys batch.FS, path string, mem memory.Allocator, schema *a
 	if _, err := batch.WriteFileFS(fsys, tmp, rec); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := fsx.SyncFile(tmp); err != nil {
+		return fmt.Errorf("ingest: schema file: %w", err)
+	}
+	if err := fsx.Replace(tmp, path); err != nil {
 		return fmt.Errorf("ingest: schema file: %w", err)
 	}
 	return nil

@@ -19,7 +19,9 @@ import (
 
 	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/events/generate"
+	"github.com/thanhhoa-ntm/ntm/events/ndjson"
 	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
@@ -287,4 +289,58 @@ func counter(t *testing.T, reg *prometheus.Registry, name string, labels map[str
 	}
 	t.Fatalf("no counter %s%v", name, labels)
 	return 0
+}
+
+// `ntm validate` (ndjson.Tally) and ingest judge a line alike: every dead letter ingest stored
+// has the reason, field and message the Tally gives the same line (after the first delivery
+// of its event_id, for a conflicting duplicate). Both call events.Judge; this holds them to it.
+func TestValidateAndIngestGiveOneVerdict(t *testing.T) {
+	addr := kit.StartBroker(t)
+	lines, _ := kit.Stream(t, generate.Small, 0.05)
+	lines = lines[:12000]
+	wh := openWarehouse(t)
+	kit.Produce(t, addr, lines)
+	runUntilCaughtUp(t, config(addr, "g", wh))
+
+	first := map[string][]byte{} // event_id → the first line with that id the judge accepts
+	for _, l := range lines {
+		if ev, err := events.Decode(l); err == nil {
+			if _, ok := first[ev.ID]; !ok {
+				first[ev.ID] = l
+			}
+		}
+	}
+	snap, err := wh.Current(context.Background())
+	require.NoError(t, err)
+	db, err := sql.Open("duckdb", "")
+	require.NoError(t, err)
+	defer db.Close()
+	rows, err := db.Query("SELECT reason, message, coalesce(field, ''), raw FROM " +
+		warehouse.ParquetSource(snap.Tables[warehouse.DeadLetters].Files))
+	require.NoError(t, err)
+	defer rows.Close()
+	reasons := map[string]int{}
+	for rows.Next() {
+		var reason, message, field string
+		var raw []byte
+		require.NoError(t, rows.Scan(&reason, &message, &field, &raw))
+		reasons[reason]++
+		tl := ndjson.NewTally()
+		if events.Reason(reason) == events.ConflictingDuplicate {
+			ev, err := events.Decode(raw)
+			require.NoError(t, err, "a conflicting duplicate is a valid event")
+			require.Contains(t, first, ev.ID)
+			tl.Add(first[ev.ID], 1)
+		}
+		tl.Add(raw, 2)
+		want, ok := tl.Examples[events.Reason(reason)]
+		if !assert.True(t, ok, "validate rejects the line ingest rejected for %s: %.200q", reason, raw) {
+			continue
+		}
+		assert.Equal(t, want.Message, message, "%s: %.200q", reason, raw)
+		assert.Equal(t, want.Field, field, "%s: %.200q", reason, raw)
+	}
+	require.NoError(t, rows.Err())
+	assert.Greater(t, len(reasons), 8, "the stream's bad lines cover many reasons: %v", reasons)
+	assert.Positive(t, reasons[string(events.ConflictingDuplicate)], "and conflicting duplicates")
 }

@@ -1,11 +1,9 @@
 package ingest
 
 import (
-	"fmt"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/zeebo/xxh3"
 
 	"github.com/thanhhoa-ntm/ntm/etl/dedupe"
 	"github.com/thanhhoa-ntm/ntm/events"
@@ -44,7 +42,7 @@ func judge(recs []*kgo.Record, out []verdict, ws []*worker) {
 				if v.skip {
 					continue
 				}
-				wk.judge(v)
+				wk.judge1(v)
 			}
 		}()
 	}
@@ -53,25 +51,16 @@ func judge(recs []*kgo.Record, out []verdict, ws []*worker) {
 
 // worker is one judging goroutine's reusable state.
 type worker struct {
-	dec   events.Decoder
-	canon events.Canonicalizer
-	buf   []byte
+	judge events.Judge
 }
 
-func (wk *worker) judge(v *verdict) {
-	ev, err := wk.dec.Decode(v.rec.Value)
+func (wk *worker) judge1(v *verdict) {
+	ev, err := wk.judge.Line(v.rec.Value)
 	if err != nil {
 		v.rej = events.RejectionOf(err)
 		return
 	}
 	v.ev = ev
 	v.key = dedupe.KeyOfString(ev.ID)
-	// The content hash covers the canonical form: key order, white space and number spelling
-	// do not make two deliveries of one event different (EVENTS.md).
-	wk.buf = wk.canon.Append(wk.buf[:0], &v.ev)
-	v.hash = xxh3.Hash(wk.buf)
-}
-
-func conflictMessage(id string) string {
-	return fmt.Sprintf("event_id %q was stored before with different content; the stored event stands", id)
+	v.hash = wk.judge.Hash(&v.ev)
 }

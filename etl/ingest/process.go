@@ -109,7 +109,7 @@ func (in *ingester) process(ctx context.Context, fetches kgo.Fetches) error {
 			default:
 				if !v.dlSkp {
 					in.dead.Append(&batch.DeadLetter{Reason: string(events.ConflictingDuplicate),
-						Message: conflictMessage(v.ev.ID), Field: "event_id", Raw: r.Value,
+						Message: events.ConflictMessage(v.ev.ID), Field: "event_id", Raw: r.Value,
 						EventID: v.ev.ID, EventType: v.ev.Type.String(), Origin: o})
 					in.stats.Rejected[events.ConflictingDuplicate]++
 					in.tally.rejected[events.ConflictingDuplicate]++

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/events/ndjson"
 )
 
@@ -398,7 +399,7 @@ func (p *producer) produceAll(ctx context.Context, r io.Reader) error {
 			slab = append(slab, line...)
 			value = slab[i:len(slab):len(slab)]
 		}
-		rec := &kgo.Record{Topic: p.topic, Key: unitCodeKey(value), Value: value}
+		rec := &kgo.Record{Topic: p.topic, Key: events.PartitionKey(value), Value: value}
 		if !p.send(ctx, rec, n) {
 			return nil
 		}

@@ -152,7 +152,7 @@ func TestProduceDeliversEveryLineAsIs(t *testing.T) {
 		v := string(r.Value)
 		require.Positive(t, count[v], "a record that is no line, or a line twice: %.200q", v)
 		count[v]--
-		require.Equal(t, unitCodeKey(r.Value), r.Key, "%.200q", v)
+		require.Equal(t, events.PartitionKey(r.Value), r.Key, "%.200q", v)
 		if ev, err := d.Decode(r.Value); err == nil {
 			require.Equal(t, ev.UnitCode, string(r.Key))
 			keyed++

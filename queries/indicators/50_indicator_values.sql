@@ -7,6 +7,12 @@
 -- whose business date lies in [start_d, end_d] and resolve their units at each event's business
 -- date. One row per indicator and scope: numerator, denominator and target.
 --
+-- numerator and denominator are HUGEINT: a sum of amount_vnd (each at most 10^15) passes the
+-- BIGINT range once some 9,224 allocations of one year fall in one scope, and HUGEINT holds the
+-- sum of more such events than the province will ever record. Every reader keeps them exact:
+-- queries.Int in Go, and DECIMAL(38,0) wherever they are written to Parquet, since DuckDB writes a
+-- HUGEINT column there as DOUBLE.
+--
 -- What counts for each indicator is its ind_* macro's (one file each, taking start_d, end_d and
 -- known_at like this one); this macro computes the unit hierarchy once (sc) and scopes the
 -- macros' rows, which come in four kinds:
@@ -141,8 +147,8 @@ totals AS (
     FROM scoped GROUP BY ALL
 )
 SELECT t.indicator_id, s.scope_level, s.scope_code,
-       CAST(coalesce(x.numerator, 0) AS BIGINT) AS numerator,
-       CAST(coalesce(x.denominator, 0) AS BIGINT) AS denominator,
+       CAST(coalesce(x.numerator, 0) AS HUGEINT) AS numerator,
+       CAST(coalesce(x.denominator, 0) AS HUGEINT) AS denominator,
        t.target
 FROM indicator_targets t CROSS JOIN scopes s
 LEFT JOIN totals x ON x.indicator_id = t.indicator_id AND x.scope_level = s.scope_level AND x.scope_code = s.scope_code;

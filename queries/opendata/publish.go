@@ -19,6 +19,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 	"github.com/thanhhoa-ntm/ntm/queries"
 )
 
@@ -100,7 +101,7 @@ func Publish(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	return res, os.WriteFile(filepath.Join(dir, "catalog.json"), append(b, '\n'), 0o644)
+	return res, fsx.WriteFile(filepath.Join(dir, "catalog.json"), append(b, '\n'), 0o644)
 }
 
 func resourcePaths(p dataPackage) []string {
@@ -198,18 +199,29 @@ func publishOne(ctx context.Context, db *sql.DB, d dataset, root string, o Optio
 	if err := cw.Error(); err != nil {
 		return dataPackage{}, 0, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "data.csv"), csvBuf.Bytes(), 0o644); err != nil {
+	if err := fsx.WriteFile(filepath.Join(dir, "data.csv"), csvBuf.Bytes(), 0o644); err != nil {
 		return dataPackage{}, 0, err
 	}
+	// DuckDB writes the Parquet file beside its final name, and fsx puts it in place whole, as
+	// it does the other files: a reader of a republished dataset never sees a part.
 	parquetPath := filepath.Join(dir, "data.parquet")
+	parquetTmp := filepath.Join(dir, fmt.Sprintf(".data.parquet.%d%s", os.Getpid(), fsx.TempSuffix))
 	// One thread: the row groups, and so the bytes, do not depend on scheduling.
 	for _, stmt := range []string{"SET threads = 1",
 		fmt.Sprintf("COPY (SELECT * FROM %s ORDER BY rowid) TO '%s' (FORMAT parquet, COMPRESSION zstd)",
-			tmp, strings.ReplaceAll(parquetPath, "'", "''")),
+			tmp, strings.ReplaceAll(parquetTmp, "'", "''")),
 		"RESET threads"} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			os.Remove(parquetTmp)
 			return dataPackage{}, 0, fmt.Errorf("parquet: %w", err)
 		}
+	}
+	if err := fsx.SyncFile(parquetTmp); err != nil {
+		os.Remove(parquetTmp)
+		return dataPackage{}, 0, fmt.Errorf("parquet: %w", err)
+	}
+	if err := fsx.Replace(parquetTmp, parquetPath); err != nil {
+		return dataPackage{}, 0, fmt.Errorf("parquet: %w", err)
 	}
 	resources := []string{"data.csv", "data.parquet"}
 	if d.Geo {
@@ -257,7 +269,7 @@ func publishOne(ctx context.Context, db *sql.DB, d dataset, root string, o Optio
 	if err != nil {
 		return dataPackage{}, 0, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "datapackage.json"), append(b, '\n'), 0o644); err != nil {
+	if err := fsx.WriteFile(filepath.Join(dir, "datapackage.json"), append(b, '\n'), 0o644); err != nil {
 		return dataPackage{}, 0, err
 	}
 	return pkg, len(data), nil
@@ -428,7 +440,7 @@ func writeGeoJSON(path string, d dataset, cols []string, types []*sql.ColumnType
 		b.WriteString("}}")
 	}
 	b.WriteString("\n]}\n")
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	return fsx.WriteFile(path, b.Bytes(), 0o644)
 }
 
 type catalog struct {

@@ -164,7 +164,8 @@ func checkTree(t *testing.T, dir string) map[string]int {
 			recs, err := csv.NewReader(bytes.NewReader(f)).ReadAll()
 			require.NoError(t, err)
 			require.Equal(t, len(schema.Fields), len(recs[0]))
-			duck := map[string]string{"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
+			// A Frictionless integer has no bound, and the sums of VND pass a BIGINT's: HUGEINT.
+			duck := map[string]string{"string": "VARCHAR", "integer": "HUGEINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
 			var cols []string
 			for j, fl := range schema.Fields {
 				assert.Equal(t, fl.Name, recs[0][j])
@@ -294,6 +295,43 @@ func TestPublishSuppressesSmallCountsAndPersons(t *testing.T) {
 		}
 	}
 	assertNoPersons(t, lines, files)
+}
+
+// Sums of VND past 2^63 are published exactly: every digit in the CSV of the indicators and of
+// the funding, and DECIMAL(38,0) in their Parquet files (a HUGEINT column there would be a
+// DOUBLE, a BIGINT would overflow).
+func TestPublishPast2to63(t *testing.T) {
+	wh := warehouseOf(t, append(fixture(t, "units.ndjson"), kit.FundingPast2to63()...))
+	dir := publish(t, wh, "2025")
+	checkTree(t, dir)
+	files := tree(t, dir)
+	num, den, rate := kit.DisbursedPast2to63, kit.AllocatedPast2to63, kit.RatePast2to63
+
+	recs, err := csv.NewReader(bytes.NewReader(files["indicators/data.csv"])).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, []string{"indicator_id", "period", "scope_level", "scope_code", "numerator", "denominator", "value", "target", "met", "suppressed"}, recs[0])
+	assert.Contains(t, recs, []string{"fin.disbursement_rate", "2025", "district", "381", num, den, rate, "", "", "false"})
+	recs, err = csv.NewReader(bytes.NewReader(files["funding/data.csv"])).ReadAll()
+	require.NoError(t, err)
+	assert.Equal(t, [][]string{{"fiscal_year", "source", "task", "district_code", "allocated_vnd", "disbursed_vnd"},
+		{"2025", "province_budget", "digital_government", "381", den, num}}, recs)
+
+	db, err := sql.Open("duckdb", "")
+	require.NoError(t, err)
+	defer db.Close()
+	for _, c := range []struct{ query, want string }{
+		{`SELECT typeof(numerator) || ' ' || typeof(value) || ' ' || CAST(numerator AS VARCHAR) || '/' || CAST(denominator AS VARCHAR)
+		  FROM read_parquet('` + filepath.Join(dir, "indicators", "data.parquet") + `')
+		  WHERE indicator_id = 'fin.disbursement_rate' AND scope_code = '381'`,
+			"DECIMAL(38,0) DECIMAL(38,6) " + num + "/" + den},
+		{`SELECT typeof(allocated_vnd) || ' ' || CAST(allocated_vnd AS VARCHAR) || '/' || CAST(disbursed_vnd AS VARCHAR)
+		  FROM read_parquet('` + filepath.Join(dir, "funding", "data.parquet") + `')`,
+			"DECIMAL(38,0) " + den + "/" + num},
+	} {
+		var got string
+		require.NoError(t, db.QueryRow(c.query).Scan(&got), c.query)
+		assert.Equal(t, c.want, got)
+	}
 }
 
 // assertNoPersons scans every output file for every person_ref the input carried.

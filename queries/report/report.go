@@ -25,8 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
@@ -277,10 +276,10 @@ func Encode(rows []queries.Row, action string) []byte {
 	_ = w.Write(Columns)
 	for _, r := range rows {
 		status := StatusNormal
-		if r.Denominator == 0 {
+		if r.Denominator.Sign() == 0 {
 			status = StatusMissing
 		}
-		value, num, den := r.Value, strconv.FormatInt(r.Numerator, 10), strconv.FormatInt(r.Denominator, 10)
+		value, num, den := r.Value, r.Numerator.String(), r.Denominator.String()
 		if queries.SmallCell(r) {
 			status, value, num, den = StatusConfidential, "", "", ""
 		}
@@ -393,74 +392,23 @@ func marshal(v any) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// writeFile puts data at dir/name durably: a temporary file, fsync, rename, fsync of dir. A
-// reader sees the old file or the new one, never a part.
-func writeFile(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("report: write %s: %w", name, err)
+// writeFile puts data at dir/name durably (fsx.WriteFile): a reader sees the old file or the
+// new one, never a part.
+func writeFile(dir, name string, data []byte) error {
+	if err := fsx.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, os.Remove(tmp))
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return errors.Join(fmt.Errorf("report: write %s: %w", name, err), f.Close())
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return errors.Join(fmt.Errorf("report: write %s: %w", name, err), f.Close())
-	}
-	if err := f.Sync(); err != nil {
-		return errors.Join(fmt.Errorf("report: fsync %s: %w", name, err), f.Close())
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("report: write %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("report: write %s: %w", name, err)
-	}
-	return syncDir(dir)
+	return nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("report: fsync %s: %w", dir, err)
-	}
-	err = d.Sync()
-	return errors.Join(err, d.Close())
-}
-
-// lockDir waits, until ctx is done, for an exclusive lock on the directory itself (flock on
-// its descriptor, released when the process ends), and returns the unlock. One writer at a
-// time decides the next revision and writes it.
+// lockDir waits, until ctx is done, for an exclusive lock on the directory itself, and returns
+// the unlock. One writer at a time decides the next revision and writes it.
 func lockDir(ctx context.Context, dir string) (func(), error) {
-	d, err := os.Open(dir)
+	l, err := fsx.LockWait(ctx, dir, false, 50*time.Millisecond)
 	if err != nil {
-		return nil, fmt.Errorf("report: lock %s: %w", dir, err)
+		return nil, fmt.Errorf("report: wait for another ntm report writing to %s: %w", dir, err)
 	}
-	for {
-		err := unix.Flock(int(d.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			d.Close()
-			return nil, fmt.Errorf("report: lock %s: %w", dir, err)
-		}
-		select {
-		case <-ctx.Done():
-			d.Close()
-			return nil, fmt.Errorf("report: wait for another ntm report writing to %s: %w", dir, context.Cause(ctx))
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return func() {
-		_ = unix.Flock(int(d.Fd()), unix.LOCK_UN)
-		d.Close()
-	}, nil
+	return func() { _ = l.Unlock() }, nil
 }
 
 // removeTemps removes the temporary files of writers that died before their rename; only the
@@ -472,7 +420,7 @@ func removeTemps(dir string) error {
 	}
 	for _, e := range entries {
 		if n := e.Name(); strings.HasPrefix(n, ".ntm-report-") || strings.HasPrefix(n, "."+FeedFile+".") {
-			if strings.HasSuffix(n, ".tmp") && !e.IsDir() {
+			if strings.HasSuffix(n, fsx.TempSuffix) && !e.IsDir() {
 				if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 					return fmt.Errorf("report: %w", err)
 				}

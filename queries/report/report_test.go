@@ -54,7 +54,7 @@ func row(id, scope string, num, den int64, value, target string) queries.Row {
 		level = "province"
 	}
 	return queries.Row{IndicatorID: id, Period: "2025", ScopeLevel: level, ScopeCode: scope,
-		Numerator: num, Denominator: den, Value: value, Target: target}
+		Numerator: queries.NewInt(num), Denominator: queries.NewInt(den), Value: value, Target: target}
 }
 
 func TestEncode(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
@@ -51,11 +52,11 @@ func WriteDBFile(ctx context.Context, w *warehouse.Warehouse) (warehouse.Snapsho
 		os.Remove(tmp)
 		return snap, fmt.Errorf("session: database file: %w", err)
 	}
-	if f, err := os.Open(tmp); err == nil {
-		_ = f.Sync()
-		f.Close()
+	if err := fsx.SyncFile(tmp); err != nil {
+		os.Remove(tmp)
+		return snap, fmt.Errorf("session: database file: %w", err)
 	}
-	if err := os.Rename(tmp, w.DBFile()); err != nil {
+	if err := fsx.Replace(tmp, w.DBFile()); err != nil {
 		return snap, fmt.Errorf("session: database file: %w", err)
 	}
 	return snap, nil

@@ -375,7 +375,7 @@ func (v *verdicts) response() *Response {
 func (h *handler) judge(ctx context.Context, body io.Reader, p auth.Principal) (*verdicts, []pending, error) {
 	v := &verdicts{max: h.cfg.MaxResults, listed: []Result{}, rejected: map[events.Reason]int{}}
 	var cands []*candidate
-	var dec events.Decoder
+	var judge events.Judge
 	var slab []byte
 	rd := ndjson.NewReader(body)
 	for {
@@ -394,7 +394,7 @@ func (h *handler) judge(ctx context.Context, body io.Reader, p auth.Principal) (
 		i := len(slab)
 		slab = append(slab, line...)
 		kept := slab[i:len(slab):len(slab)]
-		ev, err := dec.Decode(kept)
+		ev, err := judge.Line(kept)
 		if err != nil {
 			rej := events.RejectionOf(err)
 			v.add(Result{Line: n, Status: StatusRejected, Reason: string(rej.Reason), Field: rej.Field, Message: clip(rej.Message)})

@@ -180,3 +180,38 @@ func Warehouse(t testing.TB, lines [][]byte) *warehouse.Warehouse {
 	require.NoError(t, err)
 	return wh
 }
+
+// The sums of FundingPast2to63, worked out by hand: 10,000 allocations of the contract's largest
+// amount (10^15 VND) and one of 3 VND; 9,300 disbursements of 10^15 VND, one of 5·10^12 and one
+// of 4. Both pass 2^63 = 9223372036854775808, and neither is a float64: a BIGINT or a DOUBLE on
+// the way loses them.
+const (
+	AllocatedPast2to63 = "10000000000000000003"
+	DisbursedPast2to63 = "9300005000000000004"
+	// RatePast2to63 is DisbursedPast2to63 / AllocatedPast2to63 rounded half-up to 6 decimals:
+	// the exact ratio lies 1.2·10^-19 above the half 0.9300005, closer than a float64 can tell.
+	RatePast2to63 = "0.930001"
+)
+
+// FundingPast2to63 returns the events whose sums are AllocatedPast2to63 and DisbursedPast2to63:
+// funding of fiscal year 2025 for district 381 of the made-up province of
+// queries/testdata/indicators (ingest units.ndjson with them), dated in March 2025.
+func FundingPast2to63() [][]byte {
+	const maxVND = 1_000_000_000_000_000
+	var lines [][]byte
+	add := func(typ string, n int, amount int64) {
+		for range n {
+			lines = append(lines, fmt.Appendf(nil, `{"event_id":"big-%d","event_type":"funding.%s","schema_version":1,`+
+				`"occurred_at":"2025-03-02T09:00:00+07:00","recorded_at":"2025-03-02T10:00:00+07:00",`+
+				`"source":{"level":"province","unit_code":"38","system":"ntm-test"},"unit_code":"381",`+
+				`"payload":{"fiscal_year":2025,"source":"province_budget","task":"digital_government","amount_vnd":%d}}`,
+				len(lines), typ, amount))
+		}
+	}
+	add("allocated", 10_000, maxVND)
+	add("allocated", 1, 3)
+	add("disbursed", 9_300, maxVND)
+	add("disbursed", 1, 5_000_000_000_000)
+	add("disbursed", 1, 4)
+	return lines
+}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/zeebo/xxh3"
 
 	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/events/generate"
@@ -125,9 +124,7 @@ func Load(ctx context.Context, dir string, mem memory.Allocator, opts Options) (
 	}
 
 	var (
-		dec      events.Decoder
-		canon    events.Canonicalizer
-		scratch  []byte
+		judge    events.Judge
 		seen     = map[string]bool{}
 		builders = map[events.Type]*batch.Events{}
 		ndjson   = map[events.Type]int64{}
@@ -148,7 +145,7 @@ func Load(ctx context.Context, dir string, mem memory.Allocator, opts Options) (
 		} else {
 			data = nil
 		}
-		ev, err := dec.Decode(line)
+		ev, err := judge.Line(line)
 		if err != nil || seen[ev.ID] {
 			continue
 		}
@@ -160,14 +157,13 @@ func Load(ctx context.Context, dir string, mem memory.Allocator, opts Options) (
 		if opts.FlushBytes > 0 && held >= opts.FlushBytes {
 			break
 		}
-		scratch = canon.Append(scratch[:0], &ev)
 		b := builders[ev.Type]
 		if b == nil {
 			b = batch.NewEvents(mem, schema, ev.Type)
 			builders[ev.Type] = b
 		}
 		before := b.Bytes()
-		e := Event{Event: ev, Hash: xxh3.Hash(scratch), Origin: batch.Origin{Topic: Topic, Partition: 0, Offset: offset}}
+		e := Event{Event: ev, Hash: judge.Hash(&ev), Origin: batch.Origin{Topic: Topic, Partition: 0, Offset: offset}}
 		b.Append(&e.Event, e.Hash, e.Origin)
 		decoded[ev.Type] = append(decoded[ev.Type], e)
 		held += b.Bytes() - before

@@ -1,4 +1,4 @@
-package kafkaio
+package events_test
 
 import (
 	"bytes"
@@ -8,9 +8,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/events/internal/jsonx"
 )
 
-func TestUnitCodeKey(t *testing.T) {
+func TestPartitionKey(t *testing.T) {
 	tests := []struct {
 		name string
 		line string
@@ -40,12 +43,14 @@ func TestUnitCodeKey(t *testing.T) {
 		{"bad number", `{"a":01,"unit_code":"1"}`, ""},
 		{"bad literal", `{"a":tru,"unit_code":"1"}`, ""},
 		{"unterminated string", `{"unit_code":"1`, ""},
-		{"too deep", `{"a":` + strings.Repeat("[", maxKeyScanDepth+1) + strings.Repeat("]", maxKeyScanDepth+1) + `,"unit_code":"1"}`, ""},
+		{"too deep", `{"a":` + strings.Repeat("[", jsonx.MaxDepth+1) + strings.Repeat("]", jsonx.MaxDepth+1) + `,"unit_code":"1"}`, ""},
+		{"invalid UTF-8", "{\"a\":\"\xff\",\"unit_code\":\"1\"}", ""},
+		{"control character", "{\"a\":\"\x01\",\"unit_code\":\"1\"}", ""},
 		{"empty", ``, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := unitCodeKey([]byte(tt.line))
+			got := events.PartitionKey([]byte(tt.line))
 			if tt.want == "" {
 				require.Empty(t, got)
 				return
@@ -85,46 +90,36 @@ func oracleKey(line []byte) (key []byte, ok bool) {
 	return nil, true
 }
 
-// FuzzUnitCodeKey checks the scan against encoding/json on every UTF-8 input encoding/json
-// accepts, and that the scan gives no key to input that has none of the forms it skips
-// checking (UTF-8, control characters) yet is not JSON. On invalid UTF-8 the two differ on
-// purpose: encoding/json replaces the bad bytes, and the key keeps them as they are.
-func FuzzUnitCodeKey(f *testing.F) {
+// FuzzPartitionKey checks the key against encoding/json on every UTF-8 input encoding/json
+// accepts, and that input that is not JSON the judge reads (invalid UTF-8 included, which
+// encoding/json would repair) gets no key.
+func FuzzPartitionKey(f *testing.F) {
 	for _, s := range []string{`{"unit_code":"15814"}`, `{"a":[1,{"b":"}"}],"unit_code":"3\u0038"}`,
 		`{"unit_code":1}`, `[1]`, `{"unit_code":"1",}`, `{"x":"\"","unit_code":"2"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
-		got := unitCodeKey(line)
+		got := events.PartitionKey(line)
 		want, valid := oracleKey(line)
 		if valid && utf8.Valid(line) {
-			if bytes.Count(line, []byte("[")) > maxKeyScanDepth/2 || bytes.Count(line, []byte("{")) > maxKeyScanDepth/2 {
+			if bytes.Count(line, []byte("["))+bytes.Count(line, []byte("{")) > jsonx.MaxDepth {
 				return
 			}
 			require.Equal(t, string(want), string(got))
 			return
 		}
-		if got != nil && !hasControlOrNonASCII(line) {
+		if got != nil {
 			t.Fatalf("key %q for input that is not JSON: %q", got, line)
 		}
 	})
 }
 
-func hasControlOrNonASCII(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c >= 0x80 {
-			return true
-		}
-	}
-	return false
-}
-
-func BenchmarkUnitCodeKey(b *testing.B) {
+func BenchmarkPartitionKey(b *testing.B) {
 	line := []byte(`{"event_id":"dossier-0000123456","event_type":"dossier.completed","schema_version":1,"occurred_at":"2024-05-14T09:31:07+07:00","recorded_at":"2024-05-14T09:31:09+07:00","source":{"level":"commune","unit_code":"15814","system":"dvc-thanhhoa"},"unit_code":"15814","payload":{"dossier_id":"H56.42-240514-0001","level":"commune","processed_online":true,"received_at":"2024-05-10T08:00:00+07:00","completed_at":"2024-05-14T09:31:07+07:00"}}`)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(line)))
 	for b.Loop() {
-		if unitCodeKey(line) == nil {
+		if events.PartitionKey(line) == nil {
 			b.Fatal("no key")
 		}
 	}
