@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,8 +48,8 @@ func TestIndicatorsAcrossTheReorganization(t *testing.T) {
 	}{
 		{"2025-Q2", districts, map[string]map[string]scopeCell{
 			// At 2025-06-30, the old structure: 14758, 14800, 14856 of the six communes.
-			"gov.commune_ntm_8_4": {"38": {3, 6, "0.500000"}, "380": {1, 1, "1.000000"}, "381": {1, 2, "0.500000"}, "382": {1, 3, "0.333333"}},
-			"gov.district_ntm_9_5": {"38": {1, 3, "0.333333"}, "381": {1, 1, "1.000000"}, "380": {0, 1, "0.000000"}},
+			"gov.commune_ntm_8_4":       {"38": {3, 6, "0.500000"}, "380": {1, 1, "1.000000"}, "381": {1, 2, "0.500000"}, "382": {1, 3, "0.333333"}},
+			"gov.district_ntm_9_5":      {"38": {1, 3, "0.333333"}, "381": {1, 1, "1.000000"}, "380": {0, 1, "0.000000"}},
 			"eco.communes_coop_digital": {"38": {1, 6, "0.166667"}, "382": {1, 3, "0.333333"}},
 			// HS-R1 is of March, before the quarter.
 			"gov.dossiers_online.commune": {"38": {0, 0, ""}, "381": {0, 0, ""}},
@@ -143,3 +144,22 @@ func findRow(rows []queries.Row, id, code string) (queries.Row, bool) {
 	return queries.Row{}, false
 }
 
+func TestDistrictsAbolished(t *testing.T) {
+	f := newFixture(t)
+	f.ingest(t, "units.ndjson", "reorganization.ndjson")
+	db := f.db(t)
+	for period, want := range map[string]string{"2025-Q2": "", "2025-06": "", "2025-Q3": "2025-07-01", "2025": "2025-07-01", "2024": ""} {
+		p, err := queries.ParsePeriod(period)
+		require.NoError(t, err)
+		since, ok, err := queries.DistrictsAbolished(context.Background(), db, p, nil)
+		require.NoError(t, err)
+		if want == "" {
+			assert.False(t, ok, period)
+			continue
+		}
+		if assert.True(t, ok, period) {
+			assert.Equal(t, want, since.Format("2006-01-02"), period)
+		}
+	}
+	assert.Contains(t, queries.AbolitionNote(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)), "abolished on 2025-07-01")
+}

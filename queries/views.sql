@@ -231,6 +231,16 @@ SELECT * FROM (
     QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
 ) WHERE resolved = code;
 
+-- districts_abolished: when no district-level unit is active at on_date although some were
+-- dissolved on or before it, the date of the last of those dissolutions (from which
+-- district-level indicators are empty and the scopes below the province are communes);
+-- otherwise NULL. Human-facing outputs say why with it.
+CREATE OR REPLACE MACRO districts_abolished(on_date, known_at) AS TABLE
+SELECT CASE WHEN (SELECT count(*) FROM units_at(on_date, known_at) WHERE level = 'district') = 0
+            THEN (SELECT max(e.business_date) FROM effective('admin_unit.dissolved', known_at) e
+                  WHERE e.business_date <= CAST(on_date AS DATE)
+                    AND e.code IN (SELECT code FROM unit_states(known_at) WHERE level = 'district')) END AS since;
+
 -- admin_units: the effective-dated hierarchy. One row per code and period of validity
 -- [valid_from, valid_to) (valid_to NULL: still valid), with its status (active; merged into, or
 -- split with its entities going to, merged_into; dissolved) and its parent, district and
