@@ -1,5 +1,7 @@
 package events
 
+import "math"
+
 // The rules across the fields of a payload, which the field table (events/schema) marks with
 // Check. The decoder calls a type's check once every field has been read without a rejection.
 
@@ -9,6 +11,26 @@ func (x AdminUnitRegisteredPayload) check(p *fields) {
 		p.fail(BadValue, "parent_code", "must be null for the province")
 	case x.Level != "province" && x.ParentCode == "":
 		p.fail(MissingField, "parent_code", "is required for a %s (null only for the province)", x.Level)
+	}
+}
+
+// ShareTolerance is how far the shares of one split may sum from 1: shares such as thirds have
+// no exact binary form, so their sum misses 1 by a rounding error.
+const ShareTolerance = 1e-9
+
+func (x AdminUnitSplitPayload) check(p *fields) {
+	sum := 0.0
+	for i, part := range x.Into {
+		for j := range i {
+			if x.Into[j].Code == part.Code {
+				p.fail(BadValue, elemPath("into", i)+".code", "repeats payload.into[%d].code %q: each receiving unit takes one part", j, part.Code)
+				return
+			}
+		}
+		sum += part.Share
+	}
+	if math.Abs(sum-1) > ShareTolerance {
+		p.fail(BadValue, "into", "must have shares that sum to 1 (within 1e-9), got %v", sum)
 	}
 }
 

@@ -97,7 +97,7 @@ func (d *decoder) decode(data []byte) (Event, error) {
 	}
 	t, ok := typeOf([]byte(typeRaw))
 	if !ok {
-		return e, reject(UnknownEventType, "event_type", "event_type %q is not a type of contract v1", clip(typeRaw))
+		return e, reject(UnknownEventType, "event_type", "event_type %q is not a type of the contract", clip(typeRaw))
 	}
 	e.Type = t
 	version := f.get("schema_version", true)

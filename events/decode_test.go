@@ -97,12 +97,16 @@ func drop(path string) edit {
 	}
 }
 
-// minimalPayloads holds a minimal valid payload for each of the 28 types of contract v1.
+// minimalPayloads holds a minimal valid payload for each type of the contract.
 var minimalPayloads = map[string][]kv{
 	"admin_unit.registered": {{"code", `"15814"`}, {"name", `"Xuân Lập"`}, {"level", `"commune"`}, {"kind", `"xã"`}, {"parent_code", `"389"`}},
 	"admin_unit.renamed":    {{"code", `"15814"`}, {"new_name", `"Xuân Lập Mới"`}},
 	"admin_unit.merged": {{"from_codes", `["15814","15817"]`}, {"into_code", `"15814"`}, {"into_name", `"Xuân Lập"`},
 		{"into_kind", `"xã"`}, {"parent_code", `"389"`}},
+	"admin_unit.dissolved": {{"code", `"389"`}},
+	"admin_unit.split": {{"from_code", `"15772"`}, {"into", `[` +
+		`{"code":"15772","name":"Thiệu Hóa","kind":"xã","parent_code":"38","share":0.5},` +
+		`{"code":"15796","name":"Thiệu Quang","kind":"xã","parent_code":"38","share":0.5}]`}},
 	"dossier.completed": {{"dossier_id", `"HS-2025-000123"`}, {"level", `"commune"`}, {"processed_online", `true`},
 		{"received_at", `"2025-03-01T08:00:00+07:00"`}, {"completed_at", `"2025-03-05T16:30:00+07:00"`}},
 	"criterion.assessed": {{"criteria_set", `"commune_ntm"`}, {"criterion", `"8"`}, {"indicator", `"8.4"`}, {"met", `true`},
@@ -140,6 +144,28 @@ var minimalPayloads = map[string][]kv{
 	"event.retracted": {{"event_id", `"ev-0000"`}, {"reason", `"nhập sai"`}},
 }
 
+// v2Types are the types contract v2 adds, which exist at schema_version 2 only; every other
+// type is at version 1.
+var v2Types = map[string]bool{"admin_unit.dissolved": true, "admin_unit.split": true}
+
+// versionOf is the schema_version a valid event of the type carries.
+func versionOf(typ string) int {
+	if v2Types[typ] {
+		return 2
+	}
+	return 1
+}
+
+// splitInto is the into member of an admin_unit.split with the given parts, each a code and
+// a share written as JSON text.
+func splitInto(parts ...[2]string) string {
+	items := make([]string, len(parts))
+	for i, p := range parts {
+		items[i] = fmt.Sprintf(`{"code":%q,"name":"Phần %d","kind":"xã","parent_code":"38","share":%s}`, p[0], i+1, p[1])
+	}
+	return "[" + strings.Join(items, ",") + "]"
+}
+
 // ev returns an event of type typ with a minimal valid payload and envelope, then edited.
 func ev(typ string, edits ...edit) string {
 	payload, ok := minimalPayloads[typ]
@@ -153,7 +179,7 @@ func ev(typ string, edits ...edit) string {
 	o := &obj{members: []kv{
 		{"event_id", `"ev-0001"`},
 		{"event_type", `"` + typ + `"`},
-		{"schema_version", `1`},
+		{"schema_version", strconv.Itoa(versionOf(typ))},
 		{"occurred_at", `"2025-03-10T09:15:00+07:00"`},
 		{"recorded_at", `"2025-03-10T09:16:02.5+07:00"`},
 		{"source", &obj{members: []kv{{"level", `"commune"`}, {"unit_code", `"15814"`}, {"system", `"dvc-thanhhoa"`}}}},
@@ -263,6 +289,16 @@ func rejectCases() []rejectCase {
 		{name: "commune with null parent_code", in: ev("admin_unit.registered", set("payload.parent_code", "null")), reason: events.MissingField, field: "payload.parent_code"},
 		{name: "adoption without technologies", in: ev("cooperative.digital_adopted", drop("payload.technologies")), reason: events.MissingField, field: "payload.technologies"},
 		{name: "merger without from_codes", in: ev("admin_unit.merged", drop("payload.from_codes")), reason: events.MissingField, field: "payload.from_codes"},
+		{name: "dissolution without code", in: ev("admin_unit.dissolved", drop("payload.code")), reason: events.MissingField, field: "payload.code"},
+		{name: "split without from_code", in: ev("admin_unit.split", drop("payload.from_code")), reason: events.MissingField, field: "payload.from_code"},
+		{name: "split without into", in: ev("admin_unit.split", drop("payload.into")), reason: events.MissingField, field: "payload.into"},
+		{name: "split with null into", in: ev("admin_unit.split", set("payload.into", "null")), reason: events.MissingField, field: "payload.into"},
+		{name: "split part without share", in: ev("admin_unit.split", set("payload.into", `[{"code":"15772","name":"A","kind":"xã","parent_code":"38","share":0.5},`+
+			`{"code":"15796","name":"B","kind":"xã","parent_code":"38"}]`)), reason: events.MissingField, field: "payload.into[1].share"},
+		{name: "split part with null parent_code", in: ev("admin_unit.split", set("payload.into", `[{"code":"15772","name":"A","kind":"xã","parent_code":null,"share":0.5},`+
+			`{"code":"15796","name":"B","kind":"xã","parent_code":"38","share":0.5}]`)), reason: events.MissingField, field: "payload.into[0].parent_code"},
+		{name: "split part without name", in: ev("admin_unit.split", set("payload.into", `[{"code":"15772","kind":"xã","parent_code":"38","share":0.5},`+
+			`{"code":"15796","name":"B","kind":"xã","parent_code":"38","share":0.5}]`)), reason: events.MissingField, field: "payload.into[0].name"},
 		{name: "retraction without event_id", in: ev("event.retracted", drop("payload.event_id")), reason: events.MissingField, field: "payload.event_id"},
 		{name: "approval without decision_ref", in: ev("smart_model.approved", drop("payload.decision_ref")), reason: events.MissingField, field: "payload.decision_ref"},
 		{name: "survey with null closed_on", in: ev("survey.conducted", set("payload.closed_on", "null")), reason: events.MissingField, field: "payload.closed_on"},
@@ -306,6 +342,12 @@ func rejectCases() []rejectCase {
 		{name: "technologies as a string", in: ev("cooperative.digital_adopted", set("payload.technologies", `"ecommerce"`)), reason: events.BadType, field: "payload.technologies"},
 		{name: "technologies with a number", in: ev("linkage_model.digital_adopted", set("payload.technologies", `["ecommerce",1]`)), reason: events.BadType, field: "payload.technologies[1]"},
 		{name: "from_codes with a number", in: ev("admin_unit.merged", set("payload.from_codes", `[15814]`)), reason: events.BadType, field: "payload.from_codes[0]"},
+		{name: "into as an object", in: ev("admin_unit.split", set("payload.into", `{"code":"15772"}`)), reason: events.BadType, field: "payload.into"},
+		{name: "into with a code for a part", in: ev("admin_unit.split", set("payload.into", `["15772","15796"]`)), reason: events.BadType, field: "payload.into[0]"},
+		{name: "share as a string", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "0.5"}, [2]string{"15796", `"0.5"`}))), reason: events.BadType, field: "payload.into[1].share"},
+		{name: "split part code as a number", in: ev("admin_unit.split", set("payload.into", `[{"code":15772,"name":"A","kind":"xã","parent_code":"38","share":0.5},`+
+			`{"code":"15796","name":"B","kind":"xã","parent_code":"38","share":0.5}]`)), reason: events.BadType, field: "payload.into[0].code"},
+		{name: "numeric from_code", in: ev("admin_unit.split", set("payload.from_code", `15772`)), reason: events.BadType, field: "payload.from_code"},
 		{name: "flags as a string", in: ev("admin_unit.registered", set("payload.flags", `"mountainous"`)), reason: events.BadType, field: "payload.flags"},
 		{name: "amount_vnd 1.5", in: ev("funding.allocated", set("payload.amount_vnd", `1.5`)), reason: events.BadType, field: "payload.amount_vnd"},
 		{name: "fiscal_year as a string", in: ev("funding.allocated", set("payload.fiscal_year", `"2025"`)), reason: events.BadType, field: "payload.fiscal_year"},
@@ -421,6 +463,26 @@ func rejectCases() []rejectCase {
 		{name: "empty from_codes", in: ev("admin_unit.merged", set("payload.from_codes", `[]`)), reason: events.BadValue, field: "payload.from_codes"},
 		{name: "from_codes with a bad code", in: ev("admin_unit.merged", set("payload.from_codes", `["15814","1581"]`)), reason: events.BadValue, field: "payload.from_codes[1]"},
 		{name: "into_code with letters", in: ev("admin_unit.merged", set("payload.into_code", `"x"`)), reason: events.BadValue, field: "payload.into_code"},
+		{name: "dissolution of a malformed code", in: ev("admin_unit.dissolved", set("payload.code", `"38-1"`)), reason: events.BadValue, field: "payload.code"},
+		{name: "split of a malformed code", in: ev("admin_unit.split", set("payload.from_code", `"1577"`)), reason: events.BadValue, field: "payload.from_code"},
+		{name: "split into one part", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "1"}))), reason: events.BadValue, field: "payload.into"},
+		{name: "split into no part", in: ev("admin_unit.split", set("payload.into", `[]`)), reason: events.BadValue, field: "payload.into"},
+		{name: "share 0", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "1"}, [2]string{"15796", "0"}))), reason: events.BadValue, field: "payload.into[1].share"},
+		{name: "negative share", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "-0.5"}, [2]string{"15796", "1.5"}))), reason: events.BadValue, field: "payload.into[0].share"},
+		{name: "share over 1", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "0.5"}, [2]string{"15796", "1.5"}))), reason: events.BadValue, field: "payload.into[1].share"},
+		{name: "shares summing to 0.9", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "0.5"}, [2]string{"15796", "0.4"}))), reason: events.BadValue, field: "payload.into"},
+		{name: "shares summing to 1.1", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "0.6"}, [2]string{"15796", "0.5"}))), reason: events.BadValue, field: "payload.into"},
+		{name: "thirds rounded to six digits", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "0.333333"}, [2]string{"15796", "0.333333"}, [2]string{"15835", "0.333333"}))),
+			reason: events.BadValue, field: "payload.into"},
+		{name: "shares off by 2e-9", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "0.5"}, [2]string{"15796", "0.500000002"}))), reason: events.BadValue, field: "payload.into"},
+		{name: "split part with a malformed code", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "0.5"}, [2]string{"1579", "0.5"}))), reason: events.BadValue, field: "payload.into[1].code"},
+		{name: "split part with a malformed parent_code", in: ev("admin_unit.split", set("payload.into", `[{"code":"15772","name":"A","kind":"xã","parent_code":"38","share":0.5},`+
+			`{"code":"15796","name":"B","kind":"xã","parent_code":"3","share":0.5}]`)), reason: events.BadValue, field: "payload.into[1].parent_code"},
+		{name: "split part of a kind outside the list", in: ev("admin_unit.split", set("payload.into", `[{"code":"15772","name":"A","kind":"quận","parent_code":"38","share":0.5},`+
+			`{"code":"15796","name":"B","kind":"xã","parent_code":"38","share":0.5}]`)), reason: events.BadValue, field: "payload.into[0].kind"},
+		{name: "the same receiving unit twice", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "0.5"}, [2]string{"15772", "0.5"}))), reason: events.BadValue, field: "payload.into[1].code"},
+		{name: "a split part member twice", in: ev("admin_unit.split", set("payload.into", `[{"code":"15772","name":"A","kind":"xã","parent_code":"38","share":0.5,"share":0.5},`+
+			`{"code":"15796","name":"B","kind":"xã","parent_code":"38","share":0.5}]`)), reason: events.BadValue, field: "payload.into[0].share"},
 		{name: "flag outside the list", in: ev("admin_unit.registered", set("payload.flags", `["coastal"]`)), reason: events.BadValue, field: "payload.flags[0]"},
 		{name: "admin code with letters", in: ev("admin_unit.registered", set("payload.code", `"XL"`)), reason: events.BadValue, field: "payload.code"},
 		{name: "parent_code with letters", in: ev("admin_unit.registered", set("payload.parent_code", `"abc"`)), reason: events.BadValue, field: "payload.parent_code"},
@@ -482,6 +544,10 @@ func rejectCases() []rejectCase {
 		{name: "schema_version 1e1", in: ev("survey.response", set("schema_version", `1e1`)), reason: events.UnsupportedSchemaVersion, field: "schema_version"},
 		{name: "schema_version beyond int64", in: ev("survey.response", set("schema_version", `99999999999999999999`)), reason: events.UnsupportedSchemaVersion, field: "schema_version"},
 		{name: "schema_version with a huge exponent", in: ev("survey.response", set("schema_version", `1e99999999999999999999`)), reason: events.UnsupportedSchemaVersion, field: "schema_version"},
+		{name: "split at schema_version 1, before the type existed", in: ev("admin_unit.split", set("schema_version", `1`)), reason: events.UnsupportedSchemaVersion, field: "schema_version"},
+		{name: "dissolution at schema_version 1", in: ev("admin_unit.dissolved", set("schema_version", `1`)), reason: events.UnsupportedSchemaVersion, field: "schema_version"},
+		{name: "dissolution at schema_version 3", in: ev("admin_unit.dissolved", set("schema_version", `3`)), reason: events.UnsupportedSchemaVersion, field: "schema_version"},
+		{name: "merger at schema_version 2, which v2 leaves at 1", in: ev("admin_unit.merged", set("schema_version", `2`)), reason: events.UnsupportedSchemaVersion, field: "schema_version"},
 	}
 }
 
@@ -685,6 +751,35 @@ func acceptCases() []acceptCase {
 				require.Equal(t, events.Source{Level: "village", UnitCode: "15814-007", System: "dvc-thanhhoa"}, e.Source)
 			}},
 		{name: "merger into one of its units", in: ev("admin_unit.merged", set("payload.from_codes", `["15814"]`)), typ: events.AdminUnitMerged},
+		{name: "district-level unit dissolved", in: ev("admin_unit.dissolved", set("unit_code", `"389"`)), typ: events.AdminUnitDissolved,
+			check: func(t *testing.T, e events.Event) {
+				require.Equal(t, events.AdminUnitDissolvedPayload{Code: "389"}, e.Payload)
+				require.Equal(t, 2, e.SchemaVersion)
+			}},
+		{name: "split into three thirds", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "0.3333333333333333"}, [2]string{"15796", "0.3333333333333333"},
+			[2]string{"15835", "0.3333333333333333"}))), typ: events.AdminUnitSplit,
+			check: func(t *testing.T, e events.Event) {
+				p := e.Payload.(events.AdminUnitSplitPayload)
+				require.Len(t, p.Into, 3)
+				require.Equal(t, "15835", p.Into[2].Code)
+				require.Equal(t, "Phần 3", p.Into[2].Name)
+				require.InDelta(t, 1.0/3, p.Into[2].Share, 0)
+			}},
+		{name: "shares within 1e-9 of 1", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "0.3333333333"}, [2]string{"15796", "0.3333333333"}, [2]string{"15835", "0.3333333333"}))),
+			typ: events.AdminUnitSplit},
+		{name: "split into units of other units", in: ev("admin_unit.split", set("payload.into", `[{"code":"15772","name":"A","kind":"phường","parent_code":"398","share":0.25},`+
+			`{"code":"16417","name":"B","kind":"thị trấn","parent_code":"405","share":0.75}]`)), typ: events.AdminUnitSplit,
+			check: func(t *testing.T, e events.Event) {
+				require.Equal(t, []events.SplitPart{{Code: "15772", Name: "A", Kind: "phường", ParentCode: "398", Share: 0.25},
+					{Code: "16417", Name: "B", Kind: "thị trấn", ParentCode: "405", Share: 0.75}}, e.Payload.(events.AdminUnitSplitPayload).Into)
+			}},
+		{name: "split with a share spelled 5e-1", in: ev("admin_unit.split", set("payload.into", splitInto([2]string{"15772", "5e-1"}, [2]string{"15796", "0.50"}))), typ: events.AdminUnitSplit},
+		{name: "unknown member of a split part", in: ev("admin_unit.split", set("payload.into", `[{"code":"15772","name":"A","kind":"xã","parent_code":"38","share":0.5,"area_km2":12.5},`+
+			`{"code":"15796","name":"B","kind":"xã","parent_code":"38","share":0.5}]`)), typ: events.AdminUnitSplit,
+			check: func(t *testing.T, e events.Event) {
+				require.Empty(t, e.Unknown)
+				require.Contains(t, string(e.RawPayload), `"area_km2":12.5`)
+			}},
 		{name: "decision_ref absent", in: ev("criterion.assessed"), typ: events.CriterionAssessed,
 			check: func(t *testing.T, e events.Event) {
 				require.Empty(t, e.Payload.(events.CriterionAssessedPayload).DecisionRef)
@@ -774,7 +869,7 @@ func TestDecodeAccepts(t *testing.T) {
 			require.Equal(t, tt.typ, e.Type)
 			require.Equal(t, tt.typ, e.Payload.Type())
 			require.Equal(t, strings.TrimSpace(tt.in), string(e.Raw))
-			require.Equal(t, 1, e.SchemaVersion)
+			require.Equal(t, versionOf(tt.typ.String()), e.SchemaVersion)
 			require.NotEmpty(t, e.ID)
 			require.True(t, events.ValidUnitCode(e.UnitCode))
 			require.NotEmpty(t, e.RawPayload)
@@ -786,6 +881,32 @@ func TestDecodeAccepts(t *testing.T) {
 			again, err := d.Decode([]byte(tt.in))
 			require.NoError(t, err)
 			require.Equal(t, e, again)
+		})
+	}
+}
+
+// Every accepted event survives AppendJSON: encoded and decoded again, it is the same event,
+// payload and unknown members included (timestamps are written in UTC, so only their instants
+// are compared).
+func TestAppendJSONRoundTrip(t *testing.T) {
+	for _, tt := range acceptCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := events.Decode([]byte(tt.in))
+			require.NoError(t, err)
+			out := events.AppendJSON(nil, &e)
+			again, err := events.Decode(out)
+			require.NoError(t, err, "%s", out)
+			require.Equal(t, e.ID, again.ID)
+			require.Equal(t, e.Type, again.Type)
+			require.Equal(t, e.SchemaVersion, again.SchemaVersion)
+			require.True(t, e.OccurredAt.Equal(again.OccurredAt))
+			require.True(t, e.RecordedAt.Equal(again.RecordedAt))
+			require.Equal(t, e.Source, again.Source)
+			require.Equal(t, e.UnitCode, again.UnitCode)
+			require.Equal(t, e.Corrects, again.Corrects)
+			require.Equal(t, e.BusinessDate, again.BusinessDate)
+			require.Equal(t, e.Payload, again.Payload)
+			require.Equal(t, e.Unknown, again.Unknown)
 		})
 	}
 }
@@ -818,6 +939,10 @@ func TestDecodePayloads(t *testing.T) {
 		want events.Payload
 	}{
 		{"admin_unit.merged", events.AdminUnitMergedPayload{FromCodes: []string{"15814", "15817"}, IntoCode: "15814", IntoName: "Xuân Lập", IntoKind: "xã", ParentCode: "389"}},
+		{"admin_unit.dissolved", events.AdminUnitDissolvedPayload{Code: "389"}},
+		{"admin_unit.split", events.AdminUnitSplitPayload{FromCode: "15772", Into: []events.SplitPart{
+			{Code: "15772", Name: "Thiệu Hóa", Kind: "xã", ParentCode: "38", Share: 0.5},
+			{Code: "15796", Name: "Thiệu Quang", Kind: "xã", ParentCode: "38", Share: 0.5}}}},
 		{"criterion.assessed", events.CriterionAssessedPayload{CriteriaSet: "commune_ntm", Criterion: "8", Indicator: "8.4", Met: true, AssessedOn: events.NewDate(2025, time.March, 8)}},
 		{"training.completed", events.TrainingCompletedPayload{PersonRef: "p-7f3a9c", CourseCode: "CDS-01", Topic: "digital_transformation", Hours: 8, CompletedOn: events.NewDate(2025, time.March, 7)}},
 		{"cooperative.digital_adopted", events.CooperativeDigitalAdoptedPayload{CoopID: "HTX-015", Technologies: []string{"ecommerce"}}},

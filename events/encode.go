@@ -7,9 +7,10 @@ import (
 	"github.com/thanhhoa-ntm/ntm/events/internal/jsonx"
 )
 
-// AppendJSON appends e as one contract-v1 JSON object (no trailing newline) to dst. Timestamps
+// AppendJSON appends e as one contract JSON object (no trailing newline) to dst. Timestamps
 // are written in their own location's offset ("Z" for UTC); the payload's unknown members named
-// in e.Unknown are copied from e.RawPayload, so decoding and encoding keep them.
+// in e.Unknown are copied from e.RawPayload, so decoding and encoding keep them. Unknown members
+// inside the objects of a list (an admin_unit.split's into) are kept in RawPayload only.
 func AppendJSON(dst []byte, e *Event) []byte {
 	w := objWriter{b: append(dst, '{')}
 	w.str("event_id", e.ID)
@@ -87,6 +88,21 @@ func (w *objWriter) strs(k string, vs []string) {
 			w.b = append(w.b, ',')
 		}
 		w.b = jsonx.AppendQuotedString(w.b, v)
+	}
+	w.b = append(w.b, ']')
+}
+
+// objects writes an array of n objects; members writes the members of the object i.
+func (w *objWriter) objects(k string, n int, members func(w *objWriter, i int)) {
+	w.key(k)
+	w.b = append(w.b, '[')
+	for i := range n {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		o := objWriter{b: append(w.b, '{')}
+		members(&o, i)
+		w.b = append(o.b, '}')
 	}
 	w.b = append(w.b, ']')
 }

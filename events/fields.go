@@ -284,6 +284,15 @@ func (f *fields) positive(name string, hi float64) float64 {
 	return x
 }
 
+// fraction reads a required number in (0, 1], a share of a whole.
+func (f *fields) fraction(name string) float64 {
+	x := f.number(name)
+	if f.err == nil && !(x > 0 && x <= 1) {
+		f.fail(BadValue, name, "must be greater than 0 and at most 1, got %v", x)
+	}
+	return x
+}
+
 // coordinate reads a latitude or longitude inside Vietnam's bounding box [lo, hi].
 func (f *fields) coordinate(name string, lo, hi float64) float64 {
 	x := f.number(name)
@@ -342,7 +351,7 @@ func (f *fields) stringList(name string, nonEmpty bool, required bool, check fun
 	var out []string
 	i := 0
 	_ = jsonx.Elements(v, func(elem []byte) error {
-		elemName := name + "[" + strconv.Itoa(i) + "]"
+		elemName := elemPath(name, i)
 		i++
 		if !f.typed(elemName, elem, "a string", elem[0] == '"') {
 			return errDuplicateKey // any error stops the walk; f.err holds the reason
@@ -354,6 +363,46 @@ func (f *fields) stringList(name string, nonEmpty bool, required bool, check fun
 	})
 	if f.err == nil && nonEmpty && len(out) == 0 {
 		f.fail(BadValue, name, "must have at least one element")
+	}
+	return out
+}
+
+// elemPath is the path of the element i of the list member name: "into[1]".
+func elemPath(name string, i int) string { return name + "[" + strconv.Itoa(i) + "]" }
+
+// objectList reads a required array of at least least objects, each read by item from its own
+// members, so that a rejection names the member inside the list ("payload.into[1].share").
+// Members of an object that item does not read are kept in the raw payload, as unknown
+// payload members are.
+func objectList[T any](f *fields, name string, least int, item func(*fields) T) []T {
+	v := f.get(name, true)
+	if v == nil || !f.typed(name, v, "an array of objects", v[0] == '[') {
+		return nil
+	}
+	var out []T
+	var q fields
+	i := 0
+	_ = jsonx.Elements(v, func(elem []byte) error {
+		elemName := elemPath(name, i)
+		i++
+		if !f.typed(elemName, elem, "an object", elem[0] == '{') {
+			return errDuplicateKey // any error stops the walk; f.err holds the reason
+		}
+		q.path, q.err = f.path+elemName+".", nil
+		q.load(elem)
+		var x T
+		if q.err == nil {
+			x = item(&q)
+		}
+		if q.err != nil {
+			f.err = q.err
+			return errDuplicateKey
+		}
+		out = append(out, x)
+		return nil
+	})
+	if f.err == nil && len(out) < least {
+		f.fail(BadValue, name, "must have at least %d items, got %d", least, len(out))
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package events
 
-// Type is an event type of contract v1. The zero value is not a type.
+// Type is an event type of the contract (v1, and the types contract v2 adds). The zero value
+// is not a type.
 type Type uint8
 
 // String returns the contract's name of the type, e.g. "dossier.completed".

@@ -1,9 +1,11 @@
 package events
 
-// Schema versions. Contract v1 is the first: every type is at version 1 and no upcaster exists
-// yet. When a type gains version 2, currentVersion returns 2 for it and upcasterFor(t, 1) returns
-// the function that rewrites a v1 payload into v2, so that everything downstream of Decode only
-// ever sees current payloads while the raw event keeps what the source sent.
+// Schema versions. Every type of contract v1 is at version 1; the types contract v2 adds
+// (admin_unit.dissolved, admin_unit.split) start at version 2 and have no version 1, so Decode
+// refuses a version 1 of them as unsupported. No upcaster exists yet. When a type gains a new
+// version, currentVersion returns it and upcasterFor(t, v) returns the function that rewrites a
+// version v payload into v+1, so that everything downstream of Decode only ever sees current
+// payloads while the raw event keeps what the source sent.
 
 // upcaster rewrites a payload of one schema version into the next.
 type upcaster func(payload []byte) ([]byte, error)

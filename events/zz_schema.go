@@ -4,11 +4,13 @@ package events
 
 import "time"
 
-// The 28 event types of the contract, in the order of EVENTS.md.
+// The 30 event types of the contract, in the order of EVENTS.md.
 const (
 	AdminUnitRegistered Type = iota + 1
 	AdminUnitRenamed
 	AdminUnitMerged
+	AdminUnitDissolved
+	AdminUnitSplit
 	DossierCompleted
 	CriterionAssessed
 	ManagerRegistered
@@ -35,13 +37,15 @@ const (
 	FundingDisbursed
 	EventRetracted
 
-	numTypes = 28
+	numTypes = 30
 )
 
 var typeNames = [...]string{
 	AdminUnitRegistered:        "admin_unit.registered",
 	AdminUnitRenamed:           "admin_unit.renamed",
 	AdminUnitMerged:            "admin_unit.merged",
+	AdminUnitDissolved:         "admin_unit.dissolved",
+	AdminUnitSplit:             "admin_unit.split",
 	DossierCompleted:           "dossier.completed",
 	CriterionAssessed:          "criterion.assessed",
 	ManagerRegistered:          "manager.registered",
@@ -74,6 +78,8 @@ var currentVersions = [...]int{
 	AdminUnitRegistered:        1,
 	AdminUnitRenamed:           1,
 	AdminUnitMerged:            1,
+	AdminUnitDissolved:         2,
+	AdminUnitSplit:             2,
 	DossierCompleted:           1,
 	CriterionAssessed:          1,
 	ManagerRegistered:          1,
@@ -155,6 +161,32 @@ type AdminUnitMergedPayload struct {
 
 // Type is admin_unit.merged.
 func (AdminUnitMergedPayload) Type() Type { return AdminUnitMerged }
+
+// AdminUnitDissolvedPayload ends a unit the day before the business date; the units below it that still exist hang directly under the province from that date, so a level of government can be abolished as data.
+type AdminUnitDissolvedPayload struct {
+	Code string
+}
+
+// Type is admin_unit.dissolved.
+func (AdminUnitDissolvedPayload) Type() Type { return AdminUnitDissolved }
+
+// AdminUnitSplitPayload ends FromCode the day before the business date and divides it between the units of Into, each of which starts on it (or continues, when it exists already). The shares are recorded for area and population reporting; facts are never divided.
+type AdminUnitSplitPayload struct {
+	FromCode string
+	Into     []SplitPart // at least two parts, whose shares sum to 1
+}
+
+// Type is admin_unit.split.
+func (AdminUnitSplitPayload) Type() Type { return AdminUnitSplit }
+
+// SplitPart is one object of the list into of admin_unit.split.
+type SplitPart struct {
+	Code       string
+	Name       string
+	Kind       string // one of tỉnh, thành phố, thị xã, huyện, phường, xã, thị trấn, thôn, bản, tổ dân phố, khu phố
+	ParentCode string
+	Share      float64 // in (0, 1]
+}
 
 // DossierCompletedPayload is a completed work dossier; its business date is CompletedAt's.
 type DossierCompletedPayload struct {
@@ -451,6 +483,25 @@ func decodePayload(t Type, p *fields) Payload {
 		x.IntoKind = p.enum("into_kind", enumUnitKinds)
 		x.ParentCode = p.unitCode("parent_code", true)
 		return x
+	case AdminUnitDissolved:
+		var x AdminUnitDissolvedPayload
+		x.Code = p.unitCode("code", true)
+		return x
+	case AdminUnitSplit:
+		var x AdminUnitSplitPayload
+		x.FromCode = p.unitCode("from_code", true)
+		x.Into = objectList(p, "into", 2, func(q *fields) (it SplitPart) {
+			it.Code = q.unitCode("code", true)
+			it.Name = q.text("name")
+			it.Kind = q.enum("kind", enumUnitKinds)
+			it.ParentCode = q.unitCode("parent_code", true)
+			it.Share = q.fraction("share")
+			return it
+		})
+		if p.err == nil {
+			x.check(p)
+		}
+		return x
 	case DossierCompleted:
 		var x DossierCompletedPayload
 		x.DossierID = p.ident("dossier_id")
@@ -649,6 +700,17 @@ func appendPayload(w *objWriter, p Payload) {
 		w.str("into_name", x.IntoName)
 		w.str("into_kind", x.IntoKind)
 		w.str("parent_code", x.ParentCode)
+	case AdminUnitDissolvedPayload:
+		w.str("code", x.Code)
+	case AdminUnitSplitPayload:
+		w.str("from_code", x.FromCode)
+		w.objects("into", len(x.Into), func(w *objWriter, i int) {
+			w.str("code", x.Into[i].Code)
+			w.str("name", x.Into[i].Name)
+			w.str("kind", x.Into[i].Kind)
+			w.str("parent_code", x.Into[i].ParentCode)
+			w.float("share", x.Into[i].Share)
+		})
 	case DossierCompletedPayload:
 		w.str("dossier_id", x.DossierID)
 		w.str("level", x.Level)
@@ -779,6 +841,14 @@ func payloadUnitCodes(p Payload, fn func(field, code string)) {
 		}
 		fn("into_code", x.IntoCode)
 		fn("parent_code", x.ParentCode)
+	case AdminUnitDissolvedPayload:
+		fn("code", x.Code)
+	case AdminUnitSplitPayload:
+		fn("from_code", x.FromCode)
+		for i, it := range x.Into {
+			fn(elemPath("into", i)+".code", it.Code)
+			fn(elemPath("into", i)+".parent_code", it.ParentCode)
+		}
 	}
 }
 

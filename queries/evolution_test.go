@@ -158,3 +158,81 @@ func decisionRefs(t *testing.T, f *fixture) []string {
 	}
 	return out
 }
+
+// v2Lines are a dissolution and a split, as contract v2 sends them.
+var v2Lines = [][]byte{
+	[]byte(`{"event_id":"v2-dissolve","event_type":"admin_unit.dissolved","schema_version":2,"occurred_at":"2025-07-01T00:00:00+07:00",` +
+		`"recorded_at":"2025-07-01T08:00:00+07:00","source":{"level":"province","unit_code":"38","system":"ntm-test"},"unit_code":"398",` +
+		`"payload":{"code":"398"}}`),
+	[]byte(`{"event_id":"v2-split","event_type":"admin_unit.split","schema_version":2,"occurred_at":"2025-07-01T00:00:00+07:00",` +
+		`"recorded_at":"2025-07-01T08:00:00+07:00","source":{"level":"province","unit_code":"38","system":"ntm-test"},"unit_code":"15772",` +
+		`"payload":{"from_code":"15772","into":[{"code":"15772","name":"Thiệu Hóa","kind":"xã","parent_code":"38","share":0.5},` +
+		`{"code":"15796","name":"Thiệu Quang","kind":"xã","parent_code":"38","share":0.25},` +
+		`{"code":"15835","name":"Thiệu Trung","kind":"xã","parent_code":"38","share":0.25}]}}`),
+}
+
+// A warehouse written before contract v2 lacks the columns of its two types; this version adds
+// them when it opens it (into's members as parallel lists, into_shares a list of doubles), and
+// the split's parts read back in order through the SQL surface, zipped by unnest.
+func TestSchemaEvolutionAddsTheV2Columns(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	v2 := []string{"from_code", "into_codes", "into_names", "into_kinds", "into_parent_codes", "into_shares"}
+
+	old, err := warehouse.Open(ctx, dir, true)
+	require.NoError(t, err)
+	tbl, err := old.Load(ctx, warehouse.EventsLog)
+	require.NoError(t, err)
+	tx := tbl.NewTransaction()
+	up := tx.UpdateSchema(true, false)
+	for _, name := range v2 {
+		up.DeleteColumn([]string{name})
+	}
+	require.NoError(t, up.Commit())
+	tbl, err = tx.Commit(ctx)
+	require.NoError(t, err)
+	for _, name := range v2 {
+		_, found := tbl.Schema().FindFieldByName(name)
+		require.False(t, found, name)
+	}
+	oldIDs := fieldIDs(tbl.Schema())
+	require.NoError(t, old.Close())
+
+	f := &fixture{addr: kit.StartBroker(t)}
+	f.wh, err = warehouse.Open(ctx, dir, true)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.wh.Close() })
+	tbl, err = f.wh.Load(ctx, warehouse.EventsLog)
+	require.NoError(t, err)
+	for _, name := range v2 {
+		col, found := tbl.Schema().FindFieldByName(name)
+		require.True(t, found, name)
+		require.False(t, col.Required, name)
+		for _, id := range oldIDs {
+			require.Less(t, id, col.ID, "%s has a new field ID", name)
+		}
+	}
+	shares, _ := tbl.Schema().FindFieldByName("into_shares")
+	require.Equal(t, iceberg.ListType{ElementID: shares.Type.(*iceberg.ListType).ElementID, Element: iceberg.PrimitiveTypes.Float64}, *shares.Type.(*iceberg.ListType))
+
+	f.ingestLines(t, v2Lines)
+	_, dead := kit.Counts(t, f.wh)
+	require.Empty(t, dead)
+	db := f.db(t)
+	var code string
+	require.NoError(t, db.QueryRowContext(ctx, "SELECT code FROM admin_unit_dissolved").Scan(&code))
+	require.Equal(t, "398", code)
+	rows, err := db.QueryContext(ctx, `SELECT from_code, unnest(into_codes), unnest(into_names), unnest(into_kinds),
+		unnest(into_parent_codes), unnest(into_shares) FROM admin_unit_split`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var parts []string
+	for rows.Next() {
+		var from, code, name, kind, parent string
+		var share float64
+		require.NoError(t, rows.Scan(&from, &code, &name, &kind, &parent, &share))
+		parts = append(parts, fmt.Sprintf("%s→%s %s %s %s %g", from, code, name, kind, parent, share))
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, []string{"15772→15772 Thiệu Hóa xã 38 0.5", "15772→15796 Thiệu Quang xã 38 0.25", "15772→15835 Thiệu Trung xã 38 0.25"}, parts)
+}

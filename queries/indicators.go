@@ -48,8 +48,9 @@ type Row struct {
 	Met                                        string // "true", "false", or ""
 }
 
-// Indicators computes every indicator for the period, for the province and every district-level
-// unit active at the period's end, on a session that has the warehouse's views. With knownAt,
+// Indicators computes every indicator for the period, for the province and every unit directly
+// below it at the period's end (the district-level units, or the communes once the district
+// level was dissolved: scope_level says which), on a session that has the warehouse's views. With knownAt,
 // only events the warehouse had committed at that instant count.
 func Indicators(ctx context.Context, db *sql.DB, p Period, knownAt *time.Time) ([]Row, error) {
 	var at any
@@ -80,4 +81,30 @@ func Indicators(ctx context.Context, db *sql.DB, p Period, knownAt *time.Time) (
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// DistrictsAbolished returns the day from which no district-level unit exists, when that is so at
+// the period's end (contract v2: the 2025 reorganization dissolved the district level), and ok
+// false otherwise. Human-facing outputs use it to say why district-level indicators are empty
+// and why the scopes are communes.
+func DistrictsAbolished(ctx context.Context, db *sql.DB, p Period, knownAt *time.Time) (since time.Time, ok bool, err error) {
+	var at any
+	if knownAt != nil {
+		at = knownAt.UTC()
+	}
+	var d sql.NullTime
+	err = db.QueryRowContext(ctx, `SELECT since FROM districts_abolished(CAST(? AS DATE), CAST(? AS TIMESTAMPTZ))`,
+		p.End.Format(time.DateOnly), at).Scan(&d)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("districts abolished by %s: %w", p.Label, err)
+	}
+	return d.Time, d.Valid, nil
+}
+
+// AbolitionNote is the sentence, in Vietnamese and English, that human-facing outputs show for a
+// period that ends after the district level was dissolved on since.
+func AbolitionNote(since time.Time) string {
+	d := since.Format(time.DateOnly)
+	return "Cấp huyện không còn từ " + d + " (chính quyền địa phương hai cấp): các chỉ tiêu cấp huyện để trống, phạm vi là các xã, phường trực thuộc tỉnh. / " +
+		"The district level was abolished on " + d + " (two-level local government): district-level indicators are empty, and the scopes are the communes directly under the province."
 }

@@ -66,15 +66,20 @@ SELECT k.event_id, coalesce(f.superseded, false) AS superseded, coalesce(f.retra
 FROM (SELECT event_id FROM known_events(NULL, known_at)) k
 LEFT JOIN event_facts(NULL, known_at) f ON f.event_id = k.event_id;
 
--- unit_changes: every change of a unit code, in effect from its date: registrations and the
--- units a merge creates make the code active; a merge ends the codes it absorbs (the day
--- before its date, so from its date they resolve to the merged unit); renames change the name.
--- Attributes a change does not set carry over from the code's previous change.
+-- unit_changes: every change of a unit code, in effect from its date: registrations, the units
+-- a merge creates and the parts of a split make the code active; a merge ends the codes it
+-- absorbs and a split its from_code (the day before its date, so from its date they resolve to
+-- the merged unit, or to the part a split unit's entities go to: the largest share, ties the
+-- smallest code, DOMAIN.md "Contract v2"); a dissolution ends the code with no successor (its
+-- children then hang under its parent, see unit_scopes); renames change the name. Attributes a
+-- change does not set carry over from the code's previous change.
 CREATE OR REPLACE MACRO unit_changes(known_at) AS TABLE
 WITH
 reg AS MATERIALIZED (SELECT * FROM effective('admin_unit.registered', known_at)),
 mer AS MATERIALIZED (SELECT * FROM effective('admin_unit.merged', known_at)),
 ren AS (SELECT * FROM effective('admin_unit.renamed', known_at)),
+dis AS (SELECT * FROM effective('admin_unit.dissolved', known_at)),
+spl AS MATERIALIZED (SELECT * FROM effective('admin_unit.split', known_at)),
 merged_from AS MATERIALIZED (
     SELECT unnest(from_codes) AS code, into_code, business_date, recorded_at, event_id FROM mer
 ),
@@ -82,6 +87,22 @@ into_level AS (
     SELECT m.event_id, any_value(r.level) AS level
     FROM merged_from m JOIN reg r ON r.code = m.code
     GROUP BY m.event_id
+),
+-- The parts of each split, one row each (the into_* lists are parallel, in the event's order).
+split_parts AS MATERIALIZED (
+    SELECT event_id, from_code, business_date, recorded_at,
+           unnest(into_codes) AS code, unnest(into_names) AS name, unnest(into_kinds) AS kind,
+           unnest(into_parent_codes) AS parent_code, unnest(into_shares) AS share
+    FROM spl
+),
+split_heir AS (
+    SELECT event_id, code AS heir FROM split_parts
+    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY share DESC, code) = 1
+),
+split_level AS (
+    SELECT s.event_id, any_value(r.level) AS level
+    FROM spl s JOIN reg r ON r.code = s.from_code
+    GROUP BY s.event_id
 ),
 raw AS (
     SELECT code, business_date AS valid_from, 1 AS prio, recorded_at, event_id,
@@ -97,9 +118,22 @@ raw AS (
            'merged', into_code, NULL, NULL, NULL, NULL, NULL
     FROM merged_from WHERE code <> into_code
     UNION ALL
+    SELECT s.from_code, s.business_date, 3, s.recorded_at, s.event_id,
+           'split', h.heir, NULL, NULL, NULL, NULL, NULL
+    FROM spl s JOIN split_heir h USING (event_id)
+    WHERE s.from_code NOT IN (SELECT code FROM split_parts p WHERE p.event_id = s.event_id)
+    UNION ALL
+    SELECT code, business_date, 3, recorded_at, event_id,
+           'dissolved', NULL, NULL, NULL, NULL, NULL, NULL
+    FROM dis
+    UNION ALL
     SELECT m.into_code, m.business_date, 4, m.recorded_at, m.event_id,
            'active', NULL, m.into_name, l.level, m.into_kind, m.parent_code, NULL
     FROM mer m LEFT JOIN into_level l USING (event_id)
+    UNION ALL
+    SELECT p.code, p.business_date, 4, p.recorded_at, p.event_id,
+           'active', NULL, p.name, l.level, p.kind, p.parent_code, NULL
+    FROM split_parts p LEFT JOIN split_level l USING (event_id)
 ),
 ordered AS (
     SELECT *, row_number() OVER (PARTITION BY code ORDER BY valid_from, prio, recorded_at, event_id) AS seq
@@ -107,7 +141,7 @@ ordered AS (
 )
 SELECT code, valid_from, seq, event_id,
        last_value(status IGNORE NULLS) OVER w AS status,
-       CASE WHEN last_value(status IGNORE NULLS) OVER w = 'merged' THEN merged_into END AS merged_into,
+       CASE WHEN last_value(status IGNORE NULLS) OVER w IN ('merged', 'split') THEN merged_into END AS merged_into,
        last_value(name IGNORE NULLS) OVER w AS name,
        last_value(level IGNORE NULLS) OVER w AS level,
        last_value(kind IGNORE NULLS) OVER w AS kind,
@@ -123,9 +157,13 @@ QUALIFY row_number() OVER (PARTITION BY code, valid_from ORDER BY seq DESC) = 1;
 
 -- unit_scopes: for every code ever registered and every date on which any unit changed, where
 -- a fact about that code belongs from that date on: the active unit it resolves to (following
--- merges), that unit's level and kind, and its commune, district and province, with parents
--- resolved through merges too. resolved IS NULL when the code is not registered at the date.
--- Look a (code, date) up with an ASOF JOIN on code and date >= d.
+-- merges, and splits to the part that takes the split unit's entities), that unit's level and
+-- kind, its parent at the date (a dissolved parent is replaced by the dissolved unit's own
+-- parent: the communes of an abolished district hang under the province), its commune, district
+-- and province, with parents resolved through merges too, and its top unit: the unit directly
+-- below the province it lies in (the district before the 2025 abolition, the commune after),
+-- with that unit's level. resolved IS NULL when the code is not registered at the date (never
+-- registered yet, or dissolved). Look a (code, date) up with an ASOF JOIN on code and date >= d.
 CREATE OR REPLACE MACRO unit_scopes(known_at) AS TABLE
 WITH
 st AS MATERIALIZED (SELECT * FROM unit_states(known_at)),
@@ -150,14 +188,17 @@ r AS MATERIALIZED (
     LEFT JOIN st_at e ON e.code = c.merged_into AND e.d = a.d
     LEFT JOIN st_at f ON f.code = e.merged_into AND f.d = a.d
 ),
--- u: a resolved unit with its attributes and its resolved parent.
+-- u: a resolved unit with its attributes and its resolved parent; a dissolved parent gives way to
+-- its own parent.
 u AS MATERIALIZED (
     SELECT r.code, r.d, r.resolved, a.level, a.kind, pr.resolved AS parent
     FROM r
     LEFT JOIN st_at a ON a.code = r.resolved AND a.d = r.d
-    LEFT JOIN r pr ON pr.code = a.parent_code AND pr.d = r.d
+    LEFT JOIN st_at pa ON pa.code = a.parent_code AND pa.d = r.d
+    LEFT JOIN r pr ON pr.code = CASE WHEN pa.status = 'dissolved' THEN pa.parent_code ELSE a.parent_code END
+                  AND pr.d = r.d
 )
-SELECT u0.code, u0.d, u0.resolved, u0.level, u0.kind,
+SELECT u0.code, u0.d, u0.resolved, u0.level, u0.kind, u0.parent AS parent_code,
        CASE WHEN u0.level = 'commune' THEN u0.resolved
             WHEN u1.level = 'commune' THEN u1.resolved END AS commune_code,
        CASE WHEN u0.level = 'district' THEN u0.resolved
@@ -168,7 +209,15 @@ SELECT u0.code, u0.d, u0.resolved, u0.level, u0.kind,
             WHEN u1.level = 'province' THEN u1.resolved
             WHEN u2.level = 'province' THEN u2.resolved
             WHEN u3.level = 'province' THEN u3.resolved
-            WHEN u4.level = 'province' THEN u4.resolved END AS province_code
+            WHEN u4.level = 'province' THEN u4.resolved END AS province_code,
+       CASE WHEN u1.level = 'province' THEN u0.resolved
+            WHEN u2.level = 'province' THEN u1.resolved
+            WHEN u3.level = 'province' THEN u2.resolved
+            WHEN u4.level = 'province' THEN u3.resolved END AS top_code,
+       CASE WHEN u1.level = 'province' THEN u0.level
+            WHEN u2.level = 'province' THEN u1.level
+            WHEN u3.level = 'province' THEN u2.level
+            WHEN u4.level = 'province' THEN u3.level END AS top_level
 FROM u u0
 LEFT JOIN u u1 ON u1.code = u0.parent AND u1.d = u0.d
 LEFT JOIN u u2 ON u2.code = u1.parent AND u2.d = u0.d
@@ -182,28 +231,56 @@ SELECT * FROM (
     QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
 ) WHERE resolved = code;
 
+-- districts_abolished: when no district-level unit is active at on_date although some were
+-- dissolved on or before it, the date of the last of those dissolutions (from which
+-- district-level indicators are empty and the scopes below the province are communes);
+-- otherwise NULL. Human-facing outputs say why with it.
+CREATE OR REPLACE MACRO districts_abolished(on_date, known_at) AS TABLE
+SELECT CASE WHEN (SELECT count(*) FROM units_at(on_date, known_at) WHERE level = 'district') = 0
+            THEN (SELECT max(e.business_date) FROM effective('admin_unit.dissolved', known_at) e
+                  WHERE e.business_date <= CAST(on_date AS DATE)
+                    AND e.code IN (SELECT code FROM unit_states(known_at) WHERE level = 'district')) END AS since;
+
 -- admin_units: the effective-dated hierarchy. One row per code and period of validity
--- [valid_from, valid_to) (valid_to NULL: still valid), with its status (active, or merged
--- into another unit) and, for active periods, its district and province as of valid_from.
+-- [valid_from, valid_to) (valid_to NULL: still valid), with its status (active; merged into, or
+-- split with its entities going to, merged_into; dissolved) and its parent, district and
+-- province valid in that period. A period starts whenever one of them changes: a commune whose
+-- district is dissolved starts a period under the province on the dissolution's date although
+-- no event names it. For an active code the parent is resolved through merges (a village whose
+-- commune was merged hangs under the unit that took it in); otherwise it is the last declared.
 CREATE OR REPLACE VIEW admin_units AS
 WITH st AS MATERIALIZED (SELECT * FROM unit_states(NULL)),
-sc AS (SELECT * FROM unit_scopes(NULL))
-SELECT st.code, st.name, st.level, st.kind, st.parent_code, st.status, st.merged_into, st.flags,
-       st.valid_from, lead(st.valid_from) OVER (PARTITION BY st.code ORDER BY st.valid_from) AS valid_to,
-       sc.district_code, sc.province_code
-FROM st LEFT JOIN sc ON sc.code = st.code AND sc.d = st.valid_from
-ORDER BY st.code, st.valid_from;
+sc AS MATERIALIZED (SELECT * FROM unit_scopes(NULL)),
+v AS (
+    SELECT sc.code, sc.d AS valid_from, a.name, a.level, a.kind,
+           CASE WHEN a.status = 'active' THEN sc.parent_code ELSE a.parent_code END AS parent_code,
+           a.status, a.merged_into, a.flags,
+           CASE WHEN a.status = 'active' THEN sc.district_code END AS district_code,
+           CASE WHEN a.status = 'active' THEN sc.province_code END AS province_code
+    FROM sc ASOF JOIN st a ON a.code = sc.code AND sc.d >= a.valid_from
+),
+periods AS (
+    SELECT * FROM v
+    QUALIFY row(name, level, kind, parent_code, status, merged_into, flags, district_code, province_code)
+            IS DISTINCT FROM lag(row(name, level, kind, parent_code, status, merged_into, flags, district_code, province_code))
+                             OVER (PARTITION BY code ORDER BY valid_from)
+)
+SELECT code, name, level, kind, parent_code, status, merged_into, flags,
+       valid_from, lead(valid_from) OVER (PARTITION BY code ORDER BY valid_from) AS valid_to,
+       district_code, province_code
+FROM periods
+ORDER BY code, valid_from;
 
-COMMENT ON VIEW admin_units IS 'Administrative units, effective-dated, with merges applied (đơn vị hành chính theo thời gian hiệu lực)';
+COMMENT ON VIEW admin_units IS 'Administrative units, effective-dated, with merges, splits and dissolutions applied (đơn vị hành chính theo thời gian hiệu lực)';
 COMMENT ON COLUMN admin_units.code IS 'GSO unit code, or <commune>-<ddd> for villages (mã đơn vị)';
 COMMENT ON COLUMN admin_units.name IS 'Name (tên)';
 COMMENT ON COLUMN admin_units.level IS 'province, district, commune or village (cấp)';
 COMMENT ON COLUMN admin_units.kind IS 'Kind: tỉnh, huyện, xã, phường, thôn... (loại hình)';
-COMMENT ON COLUMN admin_units.parent_code IS 'Parent unit code (mã đơn vị cấp trên)';
-COMMENT ON COLUMN admin_units.status IS 'active, or merged into merged_into (trạng thái)';
-COMMENT ON COLUMN admin_units.merged_into IS 'The unit this code was merged into (sáp nhập vào)';
+COMMENT ON COLUMN admin_units.parent_code IS 'Parent unit code valid in the period, resolved through merges and dissolutions (mã đơn vị cấp trên)';
+COMMENT ON COLUMN admin_units.status IS 'active; merged (into merged_into); split (its entities go to merged_into); dissolved (trạng thái)';
+COMMENT ON COLUMN admin_units.merged_into IS 'The unit this code was merged into, or the part of a split that took its entities (sáp nhập vào)';
 COMMENT ON COLUMN admin_units.flags IS 'Unit flags (đặc điểm)';
 COMMENT ON COLUMN admin_units.valid_from IS 'First local day of this version (hiệu lực từ ngày)';
 COMMENT ON COLUMN admin_units.valid_to IS 'First local day after this version; NULL while valid (hiệu lực đến trước ngày)';
-COMMENT ON COLUMN admin_units.district_code IS 'District-level unit it belongs to on valid_from (mã huyện)';
+COMMENT ON COLUMN admin_units.district_code IS 'District-level unit it belongs to in the period; NULL after the districts were dissolved (mã huyện)';
 COMMENT ON COLUMN admin_units.province_code IS 'Province it belongs to on valid_from (mã tỉnh)';

@@ -24,10 +24,10 @@ type Column struct {
 	Doc      string
 }
 
-// listOf is a list of strings; Schema numbers its element. The element is optional because
+// listOf is a list of elem; Schema numbers its element. The element is optional because
 // iceberg-go rejects a data file that lacks an optional list whose element is required.
-func listOf() iceberg.Type {
-	return &iceberg.ListType{Element: iceberg.PrimitiveTypes.String, ElementRequired: false}
+func listOf(elem iceberg.Type) func() iceberg.Type {
+	return func() iceberg.Type { return &iceberg.ListType{Element: elem, ElementRequired: false} }
 }
 
 var (
@@ -59,13 +59,14 @@ func EventColumns() []Column {
 
 // storageTypes are the Iceberg types of the field table's storage types.
 var storageTypes = map[schema.Storage]func() iceberg.Type{
-	schema.String:     func() iceberg.Type { return tString },
-	schema.StringList: listOf,
-	schema.Boolean:    func() iceberg.Type { return tBool },
-	schema.Int64:      func() iceberg.Type { return tLong },
-	schema.Float64:    func() iceberg.Type { return tDouble },
-	schema.LocalDate:  func() iceberg.Type { return tDate },
-	schema.Instant:    func() iceberg.Type { return tTSTZ },
+	schema.String:      func() iceberg.Type { return tString },
+	schema.StringList:  listOf(tString),
+	schema.Boolean:     func() iceberg.Type { return tBool },
+	schema.Int64:       func() iceberg.Type { return tLong },
+	schema.Float64:     func() iceberg.Type { return tDouble },
+	schema.LocalDate:   func() iceberg.Type { return tDate },
+	schema.Instant:     func() iceberg.Type { return tTSTZ },
+	schema.Float64List: listOf(tDouble),
 }
 
 // envelope are the envelope's columns, first in every file of the event log.
@@ -107,7 +108,9 @@ func TypeColumns(eventType string) []Column {
 	for _, t := range schema.Types {
 		if t.Name == eventType {
 			for _, f := range t.Fields {
-				want[f.ColumnName()] = true
+				for _, c := range f.Columns() {
+					want[c.Name] = true
+				}
 			}
 		}
 	}

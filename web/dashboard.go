@@ -39,12 +39,12 @@ var labels = map[string][2]string{
 // text holds the page's words in both languages.
 var text = map[string]map[string]string{
 	"vi": {"title": "Chuyển đổi số trong xây dựng nông thôn mới — tỉnh Thanh Hóa", "period": "Kỳ", "show": "Xem",
-		"province": "Toàn tỉnh", "district": "Theo huyện", "target": "mục tiêu", "met": "đạt", "notmet": "chưa đạt",
+		"province": "Toàn tỉnh", "district": "Theo huyện", "commune": "Theo xã, phường", "target": "mục tiêu", "met": "đạt", "notmet": "chưa đạt",
 		"none": "không có mục tiêu", "indicator": "Chỉ tiêu", "progress": "Tiến độ theo năm (toàn tỉnh)",
 		"switch": "English", "data": "Dữ liệu mở", "feed": "Báo cáo gửi Bộ", "asof": "Dữ liệu đến", "na": "–",
 		"suppressed": "ẩn", "suppressed_why": "dưới 10 phản hồi: không công bố để bảo vệ người trả lời"},
 	"en": {"title": "Digital transformation in new rural development — Thanh Hóa province", "period": "Period", "show": "Show",
-		"province": "Province", "district": "By district", "target": "target", "met": "met", "notmet": "not met",
+		"province": "Province", "district": "By district", "commune": "By commune", "target": "target", "met": "met", "notmet": "not met",
 		"none": "no target", "indicator": "Indicator", "progress": "Progress by year (province)",
 		"switch": "Tiếng Việt", "data": "Open data", "feed": "Ministry reports", "asof": "Data as of", "na": "–",
 		"suppressed": "suppressed", "suppressed_why": "fewer than 10 responses: not published, to protect the respondents"},
@@ -55,6 +55,9 @@ type cardView struct {
 }
 
 type cellView struct{ Value, Class, Title string }
+
+// scopeView is one column of the table: a unit directly below the province.
+type scopeView struct{ Code, Name string }
 
 type rowView struct {
 	Label string
@@ -73,7 +76,9 @@ type pageView struct {
 	Periods        []string
 	SwitchURL      string
 	Cards          []cardView
-	Scopes         []string
+	Scopes         []scopeView
+	ScopeHeading   string // by district, or by commune once the district level was abolished
+	Note           string // why, when it was
 	Rows           []rowView
 	Charts         []chartView
 	OpenData, Feed bool
@@ -101,9 +106,10 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 {{end}}</div>
 <h2>{{.T.progress}}</h2>
 <div>{{range .Charts}}<div class="chart"><div class="title">{{.Title}}</div>{{.SVG}}</div>{{end}}</div>
-<h2>{{.T.district}}</h2>
-<div class="scroll"><table id="districts">
-<thead><tr><th>{{.T.indicator}}</th>{{range .Scopes}}<th>{{.}}</th>{{end}}</tr></thead>
+<h2>{{.ScopeHeading}}</h2>
+{{if .Note}}<p class="note" id="scope-note">{{.Note}}</p>
+{{end}}<div class="scroll"><table id="districts">
+<thead><tr><th>{{.T.indicator}}</th>{{range .Scopes}}<th data-code="{{.Code}}" title="{{.Code}}">{{if .Name}}{{.Name}}<br><small>{{.Code}}</small>{{else}}{{.Code}}{{end}}</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}<tr><td>{{.Label}}</td>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Value}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>
 </main>
@@ -148,7 +154,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	rows, err := s.Indicators(r.Context(), p)
+	rows, note, err := s.indicators(r.Context(), p)
 	if err != nil {
 		s.cfg.Log.Error("dashboard", "err", err)
 		http.Error(w, "the indicators could not be computed; see the server log", http.StatusInternalServerError)
@@ -165,7 +171,21 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	q := url.Values{"lang": {other}, "period": {p.Label}}
 	v := pageView{Lang: lang, Other: other, T: t, Period: p.Label, Periods: periods(), SwitchURL: "/?" + q.Encode(),
-		Scopes: sortedScopes(rows), OpenData: s.cfg.OpenData != "", Feed: s.cfg.Reports != ""}
+		ScopeHeading: t["district"], Note: note, OpenData: s.cfg.OpenData != "", Feed: s.cfg.Reports != ""}
+	codes := sortedScopes(rows)
+	for _, code := range codes {
+		v.Scopes = append(v.Scopes, scopeView{Code: code, Name: s.unitName(code)})
+	}
+	if scopeLevel(rows) == "commune" {
+		v.ScopeHeading = t["commune"]
+	}
+	// The note is in both languages; the page shows the part in its own.
+	if vi, en, ok := strings.Cut(note, " / "); ok {
+		v.Note = vi
+		if lang == "en" {
+			v.Note = en
+		}
+	}
 	byScope := map[string]map[string]queries.Row{}
 	var ids []string
 	for _, x := range rows {
@@ -194,7 +214,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 			v.Cards[len(v.Cards)-1].Value, v.Cards[len(v.Cards)-1].Class, v.Cards[len(v.Cards)-1].Status = t["suppressed"], statusClass(""), t["suppressed_why"]
 		}
 		rv := rowView{Label: labels[id][li]}
-		for _, code := range v.Scopes {
+		for _, code := range codes {
 			x := byScope[id][code]
 			if queries.SmallCell(x) {
 				rv.Cells = append(rv.Cells, cellView{Value: t["suppressed"], Class: statusClass(""), Title: fmt.Sprintf("%s %s: %s", code, s.unitName(code), t["suppressed_why"])})
@@ -273,4 +293,14 @@ func (s *Server) charts(r *http.Request, ids []string, li int) []chartView {
 		out = append(out, chartView{Title: labels[id][li], SVG: template.HTML(b.String())})
 	}
 	return out
+}
+
+// scopeLevel is the level of the scopes below the province in rows ("district" or "commune").
+func scopeLevel(rows []queries.Row) string {
+	for _, r := range rows {
+		if r.ScopeLevel != "province" {
+			return r.ScopeLevel
+		}
+	}
+	return ""
 }

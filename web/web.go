@@ -59,6 +59,7 @@ type Server struct {
 type cached struct {
 	ready chan struct{}
 	rows  []queries.Row
+	note  string // the abolition note for the period, when its end is after the district level's
 	err   error
 	at    time.Time
 }
@@ -162,9 +163,16 @@ func (n noListing) Open(name string) (http.File, error) {
 // Indicators computes (or returns from cache) the indicators of a period over the current
 // committed state.
 func (s *Server) Indicators(ctx context.Context, p queries.Period) ([]queries.Row, error) {
+	rows, _, err := s.indicators(ctx, p)
+	return rows, err
+}
+
+// indicators is Indicators with the note a person reading them needs (queries.AbolitionNote),
+// or "".
+func (s *Server) indicators(ctx context.Context, p queries.Period) ([]queries.Row, string, error) {
 	snap, err := s.cfg.Warehouse.Current(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	snapKey := fmt.Sprintf("@%d/%d", snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID)
 	key := p.Label + snapKey
@@ -184,15 +192,15 @@ func (s *Server) Indicators(ctx context.Context, p queries.Period) ([]queries.Ro
 	if ok {
 		select {
 		case <-c.ready:
-			return c.rows, c.err
+			return c.rows, c.note, c.err
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, "", ctx.Err()
 		}
 	}
 	// This request computes; the lock is not held while it does. A failure is not kept: the
 	// next request tries again.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	c.rows, c.err = s.compute(cctx, p, key)
+	c.rows, c.note, c.err = s.compute(cctx, p, key)
 	cancel()
 	close(c.ready)
 	if c.err != nil {
@@ -202,27 +210,35 @@ func (s *Server) Indicators(ctx context.Context, p queries.Period) ([]queries.Ro
 		}
 		s.mu.Unlock()
 	}
-	return c.rows, c.err
+	return c.rows, c.note, c.err
 }
 
-func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]queries.Row, error) {
+func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]queries.Row, string, error) {
 	db, _, err := session.Open(ctx, s.cfg.Warehouse)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer db.Close()
 	start := time.Now()
 	rows, err := queries.Indicators(ctx, db, p, nil)
 	s.metrics.query.Observe(time.Since(start).Seconds())
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	note := ""
+	since, ok, err := queries.DistrictsAbolished(ctx, db, p, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
+		note = queries.AbolitionNote(since)
 	}
 	s.mu.Lock()
 	fresh := s.namesAt != key
 	s.mu.Unlock()
 	if fresh {
 		names := map[string]string{}
-		r, err := db.QueryContext(ctx, `SELECT code, name FROM unit_states(NULL) WHERE level IN ('province', 'district')
+		r, err := db.QueryContext(ctx, `SELECT code, name FROM unit_states(NULL) WHERE level IN ('province', 'district', 'commune')
 			QUALIFY row_number() OVER (PARTITION BY code ORDER BY valid_from DESC) = 1`)
 		if err == nil {
 			for r.Next() {
@@ -238,7 +254,7 @@ func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]q
 			s.mu.Unlock()
 		}
 	}
-	return rows, nil
+	return rows, note, nil
 }
 
 func (s *Server) unitName(code string) string {
@@ -277,7 +293,7 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	rows, err := s.Indicators(r.Context(), p)
+	rows, note, err := s.indicators(r.Context(), p)
 	if err != nil {
 		s.cfg.Log.Error("indicators", "err", err)
 		jsonError(w, http.StatusInternalServerError, "the indicators could not be computed; see the server log")
@@ -308,7 +324,11 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 			out[i].Met = &m
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"period": p.Label, "indicators": out})
+	answer := map[string]any{"period": p.Label, "indicators": out}
+	if note != "" {
+		answer["note"] = note // why district-level rows are empty and the scopes are communes
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 func opt(s string) *string {
@@ -376,7 +396,7 @@ func sortedScopes(rows []queries.Row) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range rows {
-		if r.ScopeLevel == "district" && !seen[r.ScopeCode] {
+		if r.ScopeLevel != "province" && !seen[r.ScopeCode] {
 			seen[r.ScopeCode] = true
 			out = append(out, r.ScopeCode)
 		}

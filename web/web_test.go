@@ -201,3 +201,44 @@ func TestIndicatorsPast2to63(t *testing.T) {
 	require.Equal(t, 200, code)
 	assert.Contains(t, body, ": "+num+" / "+den+`"`)
 }
+
+// After the district level is dissolved, the dashboard's table is by commune, with names, and
+// says why; before, it is by district; the API carries the same note.
+func TestDashboardFollowsTheReorganization(t *testing.T) {
+	wh := kit.Warehouse(t, kit.Fixture(t, "units.ndjson", "reorganization.ndjson"))
+	srv := httptest.NewServer(web.New(web.Config{Warehouse: wh}).Handler())
+	defer srv.Close()
+
+	code, _, body := get(t, srv.URL+"/?period=2025")
+	require.Equal(t, 200, code)
+	assert.Contains(t, body, "<h2>Theo xã, phường</h2>")
+	assert.Contains(t, body, `<p class="note" id="scope-note">Cấp huyện không còn từ 2025-07-01`)
+	assert.Contains(t, body, `<th data-code="16003" title="16003">Xã Mường Trung<br><small>16003</small></th>`)
+	assert.NotContains(t, body, `data-code="381"`, "no district column after the abolition")
+
+	code, _, body = get(t, srv.URL+"/?period=2025&lang=en")
+	require.Equal(t, 200, code)
+	assert.Contains(t, body, "<h2>By commune</h2>")
+	assert.Contains(t, body, "The district level was abolished on 2025-07-01")
+
+	code, _, body = get(t, srv.URL+"/?period=2025-Q2")
+	require.Equal(t, 200, code)
+	assert.Contains(t, body, "<h2>Theo huyện</h2>")
+	assert.NotContains(t, body, `id="scope-note"`)
+	assert.Contains(t, body, `<th data-code="381" title="381">Huyện Đông Hà<br><small>381</small></th>`)
+
+	var api struct {
+		Note       string `json:"note"`
+		Indicators []struct {
+			ScopeLevel string `json:"scope_level"`
+		} `json:"indicators"`
+	}
+	_, _, body = get(t, srv.URL+"/api/v1/indicators?period=2025")
+	require.NoError(t, json.Unmarshal([]byte(body), &api))
+	assert.Contains(t, api.Note, "abolished on 2025-07-01")
+	levels := map[string]int{}
+	for _, x := range api.Indicators {
+		levels[x.ScopeLevel]++
+	}
+	assert.Equal(t, map[string]int{"province": 20, "commune": 100}, levels, "20 indicators for the province and 5 communes")
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 
 	"github.com/thanhhoa-ntm/ntm/queries"
@@ -42,7 +43,22 @@ func indicatorsCommand() command {
 				if err != nil {
 					return err
 				}
-				return writeIndicators(e.stdout, *format, rows)
+				if err := writeIndicators(e.stdout, *format, rows); err != nil {
+					return err
+				}
+				// A table is read by a person: say why district-level rows are empty and the
+				// scopes are communes. CSV and JSON stay data only (scope_level says it).
+				if *format == "table" {
+					since, ok, err := queries.DistrictsAbolished(ctx, db, p, at)
+					if err != nil {
+						return err
+					}
+					if ok {
+						_, err = fmt.Fprintf(e.stdout, "\n%s\n", queries.AbolitionNote(since))
+						return err
+					}
+				}
+				return nil
 			}
 		},
 	}

@@ -100,9 +100,20 @@ func TestStreamMatchesStats(t *testing.T) {
 	require.InDelta(t, 200_000, st.AcceptedTotal(), 30_000, "scale small is about 200k events")
 }
 
+// v2Pending reports the types of contract v2 that the stream does not carry yet: the generator
+// still replays the 2025 reorganization as contract v1 merges (refdata.Changes). Issue 14 item 4
+// makes it send the dissolutions and splits, and removes this exception.
+func v2Pending(t events.Type) bool {
+	return t == events.AdminUnitDissolved || t == events.AdminUnitSplit
+}
+
 func TestCoversEveryTypeAndReason(t *testing.T) {
 	_, st := smallStream()
 	for _, ty := range events.Types() {
+		if v2Pending(ty) {
+			require.Zero(t, st.Accepted[ty], "the stream carries %s now: drop it from v2Pending", ty)
+			continue
+		}
 		require.Positive(t, st.Accepted[ty], "no %s event", ty)
 	}
 	for _, r := range events.Reasons() {

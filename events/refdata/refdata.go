@@ -1,18 +1,18 @@
 // Package refdata holds Thanh Hóa's real administrative units and their changes from 2022 to
-// 2025, copied into the project so that nothing reads ../shared at run time, and exposes them as
-// contract events (admin_unit.registered and admin_unit.merged).
+// the reorganization of 2025-07-01, copied into the project so that nothing reads ../shared at
+// run time or in tests, and exposes them as contract events: admin_unit.registered,
+// admin_unit.merged, and, for the reorganization, admin_unit.dissolved and admin_unit.split of
+// contract v2.
 //
-// The files under data/ are:
-//   - units_2025-01.csv: the units valid 2025-01-01 … 2025-06-30 (GSO codes; see SOURCES.md of
-//     the project's shared data), copied unchanged;
+// data/SOURCES.md says where each file under data/ comes from and what was assumed:
+//   - units_2025-01.csv: the units valid 2025-01-01 … 2025-06-30, copied unchanged;
 //   - commune_mergers_2025.csv: each of those communes → its unit(s) from 2025-07-01 (NQ 1686),
-//     copied unchanged;
+//     copied unchanged; a commune with several rows was split between them;
 //   - units_2022-01.csv: the list valid from 2022-01-01, rebuilt from the 2025 list and the
-//     changes SOURCES.md documents (27 district-level units, 559 communes);
-//   - changes.csv: every change from 2022 to 2025-07-01 as a merge (from_codes → into_code). A
+//     changes the shared SOURCES.md documents (27 district-level units, 559 communes);
+//   - changes.csv: every change from 2022 to 2025-01-01 as a merge (from_codes → into_code). A
 //     kind change or rename is a merge of a unit into itself. Two receiving units of 2025-01-01
-//     are not in the sources and are assumed (the note says so), and the ten communes split on
-//     2025-07-01 are listed under one receiving unit only, since contract v1 has no splits.
+//     are not in the sources and are assumed (the note says so).
 package refdata
 
 import (
@@ -114,8 +114,31 @@ func readUnits(name string) ([]Unit, error) {
 	return units, nil
 }
 
-// Changes returns every change of the hierarchy from 2022-01-01 on, in date order.
+// Changes returns every change of the hierarchy from 2022-01-01 on, in date order, as contract
+// v1 can say it: each a merge. The reorganization of 2025-07-01 comes last, projected onto
+// merges (see Reorganization.V1): each split commune goes whole into one of its receiving
+// units, and each new commune stays under the district of the commune whose code it reuses.
+// The stream generator and the gateway's scopes read this view until they follow contract v2
+// (issue 14); Events gives the reorganization as it was, with its dissolutions and splits.
 func Changes() ([]Change, error) {
+	changes, err := changesBefore()
+	if err != nil {
+		return nil, err
+	}
+	r, err := TwoLevel()
+	if err != nil {
+		return nil, err
+	}
+	v1, err := r.V1()
+	if err != nil {
+		return nil, err
+	}
+	return append(changes, v1...), nil
+}
+
+// changesBefore returns the changes of changes.csv: those from 2022-01-01 up to the
+// reorganization of 2025-07-01, in date order.
+func changesBefore() ([]Change, error) {
 	rows, err := readCSV("data/changes.csv", []string{"date", "from_codes", "into_code", "into_name", "into_kind", "parent_code", "note"})
 	if err != nil {
 		return nil, err
@@ -125,6 +148,9 @@ func Changes() ([]Change, error) {
 		d, err := events.ParseDate(r[0])
 		if err != nil {
 			return nil, fmt.Errorf("changes.csv row %d: %w", i+2, err)
+		}
+		if d >= Reorganization2025 {
+			return nil, fmt.Errorf("changes.csv row %d: the reorganization of %s comes from commune_mergers_2025.csv", i+2, Reorganization2025)
 		}
 		changes = append(changes, Change{Date: d, FromCodes: strings.Fields(r[1]), IntoCode: r[2], IntoName: r[3], IntoKind: r[4], ParentCode: r[5], Note: r[6]})
 	}

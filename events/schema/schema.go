@@ -31,13 +31,19 @@ const (
 	Coordinate                   // a finite number in [Min, Max]
 	Date                         // a local date, YYYY-MM-DD
 	Timestamp                    // an RFC 3339 timestamp with an offset
+	Fraction                     // a finite number greater than zero and at most one
+	// ObjectList is a list of at least MinItems objects, each with the members Items declares.
+	// It has no column of its own: each item field fills a list column (its Column), holding
+	// that member of every object in the list's order, so the lists of one row are parallel.
+	ObjectList
 )
 
 // Storage is the type a field has in Go and in the warehouse.
 type Storage uint8
 
-// The storage types: a Go string, []string, bool, int64, float64, events.Date or time.Time, and
-// the Iceberg string, list<string>, boolean, long, double, date or timestamptz.
+// The storage types: a Go string, []string, bool, int64, float64, events.Date, time.Time or
+// []float64, and the Iceberg string, list<string>, boolean, long, double, date, timestamptz or
+// list<double>.
 const (
 	String Storage = iota + 1
 	StringList
@@ -46,9 +52,11 @@ const (
 	Float64
 	LocalDate
 	Instant
+	Float64List
 )
 
-// Storage is the storage type of the rule's values.
+// Storage is the storage type of the rule's values. An ObjectList has none: its item fields
+// are stored (see Field.Columns).
 func (r Rule) Storage() Storage {
 	switch r {
 	case EnumList, UnitCodeList:
@@ -57,14 +65,28 @@ func (r Rule) Storage() Storage {
 		return Boolean
 	case Int:
 		return Int64
-	case Positive, Coordinate:
+	case Positive, Coordinate, Fraction:
 		return Float64
 	case Date:
 		return LocalDate
 	case Timestamp:
 		return Instant
+	case ObjectList:
+		return 0
 	}
 	return String
+}
+
+// List is the storage of a list of values of storage s: the column of an item field of an
+// ObjectList. It is zero for the storages that have no list form.
+func (s Storage) List() Storage {
+	switch s {
+	case String:
+		return StringList
+	case Float64:
+		return Float64List
+	}
+	return 0
 }
 
 // Nullable reports whether an absent value of the rule is stored as null rather than a value.
@@ -90,14 +112,32 @@ type Field struct {
 	// Entity names the kind of entity the field identifies (a cooperative, a survey, ...), for
 	// the gateway's ownership check: an entity belongs to the unit that registered it.
 	Entity string
+	// Item is an ObjectList's Go struct of one object, Items the object's members, each with the
+	// list column it fills, and MinItems the fewest objects the list may hold.
+	Item     string
+	Items    []Field
+	MinItems int
 }
 
-// ColumnName is the events_log column the field fills.
+// ColumnName is the events_log column the field fills; an ObjectList fills its items' columns.
 func (f Field) ColumnName() string {
 	if f.Column != "" {
 		return f.Column
 	}
 	return f.Name
+}
+
+// Columns are the events_log columns the field fills, with their storage and description (Types
+// left empty): the field's own column, or, for an ObjectList, one list column per item field.
+func (f Field) Columns() []Column {
+	if f.Rule != ObjectList {
+		return []Column{{Name: f.ColumnName(), Storage: f.Rule.Storage(), Doc: f.Doc}}
+	}
+	cols := make([]Column, len(f.Items))
+	for i, it := range f.Items {
+		cols[i] = Column{Name: it.ColumnName(), Storage: it.Rule.Storage().List(), Doc: it.Doc}
+	}
+	return cols
 }
 
 // Required reports whether the field must be present and not null.
@@ -172,8 +212,9 @@ var funding = []Field{
 	{Name: "amount_vnd", Go: "AmountVND", Rule: Int, Min: 0, Max: MaxVND, Doc: "Amount in VND (số tiền, đồng)"},
 }
 
-// Types are the 28 types of contract v1, in the order of EVENTS.md; the order numbers the
-// events.Type constants.
+// Types are the 30 types of the contract, in the order of EVENTS.md: the 28 of contract v1, and
+// admin_unit.dissolved and admin_unit.split of contract v2, which the 2025 reorganization needs
+// and which exist at version 2 only. The order numbers the events.Type constants.
 var Types = []Type{
 	{Name: "admin_unit.registered", Go: "AdminUnitRegistered", Version: 1, Check: true,
 		Doc: "registers a unit; it is effective from the event's business date.",
@@ -199,6 +240,24 @@ var Types = []Type{
 			{Name: "into_name", Go: "IntoName", Rule: Text, Doc: "Resulting unit name (tên đơn vị sau sáp nhập)"},
 			{Name: "into_kind", Go: "IntoKind", Rule: Enum, Values: "unit_kinds", Doc: "Resulting unit kind (loại hình đơn vị sau sáp nhập)"},
 			{Name: "parent_code", Go: "ParentCode", Rule: UnitCode},
+		}},
+	{Name: "admin_unit.dissolved", Go: "AdminUnitDissolved", Version: 2,
+		Doc: "ends a unit the day before the business date; the units below it that still exist hang directly under the province from that date, so a level of government can be abolished as data.",
+		Fields: []Field{
+			{Name: "code", Go: "Code", Rule: UnitCode},
+		}},
+	{Name: "admin_unit.split", Go: "AdminUnitSplit", Version: 2, Check: true,
+		Doc: "ends FromCode the day before the business date and divides it between the units of Into, each of which starts on it (or continues, when it exists already). The shares are recorded for area and population reporting; facts are never divided.",
+		Fields: []Field{
+			{Name: "from_code", Go: "FromCode", Rule: UnitCode, Doc: "Split unit code (mã đơn vị bị chia tách)"},
+			{Name: "into", Go: "Into", Rule: ObjectList, Item: "SplitPart", MinItems: 2, Comment: "at least two parts, whose shares sum to 1",
+				Items: []Field{
+					{Name: "code", Go: "Code", Column: "into_codes", Rule: UnitCode, Doc: "Codes of the units a split unit went to, in the order of the event (mã các đơn vị nhận phần chia tách)"},
+					{Name: "name", Go: "Name", Column: "into_names", Rule: Text, Doc: "Names of the receiving units, parallel to into_codes (tên các đơn vị nhận)"},
+					{Name: "kind", Go: "Kind", Column: "into_kinds", Rule: Enum, Values: "unit_kinds", Doc: "Kinds of the receiving units, parallel to into_codes (loại hình các đơn vị nhận)"},
+					{Name: "parent_code", Go: "ParentCode", Column: "into_parent_codes", Rule: UnitCode, Doc: "Parent codes of the receiving units, parallel to into_codes (mã đơn vị cấp trên của các đơn vị nhận)"},
+					{Name: "share", Go: "Share", Column: "into_shares", Rule: Fraction, Doc: "Share of the split unit each receiving unit took, in (0, 1], parallel to into_codes (tỷ lệ phần chia tách)", Comment: "in (0, 1]"},
+				}},
 		}},
 	{Name: "dossier.completed", Go: "DossierCompleted", Version: 1, Registers: "dossier", BusinessDate: "completed_at", Check: true,
 		Doc: "is a completed work dossier; its business date is CompletedAt's.",
@@ -387,17 +446,18 @@ func Columns(types []Type) []Column {
 	at := map[string]int{}
 	for _, t := range types {
 		for _, f := range t.Fields {
-			name := f.ColumnName()
-			i, ok := at[name]
-			if !ok {
-				i = len(out)
-				at[name] = i
-				out = append(out, Column{Name: name, Storage: f.Rule.Storage()})
+			for _, c := range f.Columns() {
+				i, ok := at[c.Name]
+				if !ok {
+					i = len(out)
+					at[c.Name] = i
+					out = append(out, Column{Name: c.Name, Storage: c.Storage})
+				}
+				if out[i].Doc == "" {
+					out[i].Doc = c.Doc
+				}
+				out[i].Types = append(out[i].Types, t.Name)
 			}
-			if out[i].Doc == "" {
-				out[i].Doc = f.Doc
-			}
-			out[i].Types = append(out[i].Types, t.Name)
 		}
 	}
 	return out

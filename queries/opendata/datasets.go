@@ -22,8 +22,8 @@ type dataset struct {
 var datasets = []dataset{
 	{Name: "indicators", TitleVI: "Chỉ tiêu chuyển đổi số trong xây dựng nông thôn mới so với mục tiêu 2025",
 		TitleEN:       "Digital transformation in new rural development: indicators against the 2025 targets",
-		DescriptionVI: "Tử số, mẫu số, giá trị và mục tiêu của từng chỉ tiêu, cấp tỉnh và từng huyện.",
-		DescEN:        "Numerator, denominator, value and target of every indicator, for the province and every district-level unit.",
+		DescriptionVI: "Tử số, mẫu số, giá trị và mục tiêu của từng chỉ tiêu, cấp tỉnh và từng đơn vị trực thuộc tỉnh vào cuối kỳ (các huyện trước ngày 01/7/2025, các xã, phường sau đó).",
+		DescEN:        "Numerator, denominator, value and target of every indicator, for the province and every unit directly below it at the period's end (the district-level units before 2025-07-01, the communes after).",
 		PrimaryKey:    []string{"indicator_id", "scope_level", "scope_code"}},
 	{Name: "commune_criteria", TitleVI: "Tình trạng đạt tiêu chí nông thôn mới của các xã",
 		TitleEN:       "Commune NTM criteria status",
@@ -56,19 +56,19 @@ var datasets = []dataset{
 		DescEN:        "Households with smartphones and broadband, villages with broadband, 4G and 5G, free Wi-Fi hotspots, at the period's end.",
 		PrimaryKey:    []string{"commune_code"}},
 	{Name: "funding", TitleVI: "Kinh phí theo năm, nguồn vốn, nhiệm vụ và huyện", TitleEN: "Funding by year, source, task and district",
-		DescriptionVI: "Kinh phí phân bổ và giải ngân (đồng) ghi nhận đến cuối kỳ; mã 38 là các đơn vị cấp tỉnh.",
-		DescEN:        "Funding allocated and disbursed (VND) dated on or before the period's end; code 38 is province-level units.",
+		DescriptionVI: "Kinh phí phân bổ và giải ngân (đồng) ghi nhận đến cuối kỳ, theo huyện tại ngày ghi nhận; mã 38 là các đơn vị không thuộc huyện nào (cấp tỉnh, và mọi đơn vị từ 01/7/2025 khi cấp huyện không còn).",
+		DescEN:        "Funding allocated and disbursed (VND) dated on or before the period's end, by the district-level unit at each record's date; code 38 is units outside any district (province level, and every unit from 2025-07-01, when the district level was abolished).",
 		PrimaryKey:    []string{"fiscal_year", "source", "task", "district_code"}},
 	{Name: "satisfaction", TitleVI: "Mức độ hài lòng của người dân với kết quả xây dựng nông thôn mới", TitleEN: "Citizens' satisfaction with NTM results",
-		DescriptionVI: "Phản hồi khảo sát trong kỳ theo huyện và toàn tỉnh; số liệu dưới 10 phản hồi được để trống (suppressed = true).",
-		DescEN:        "Survey responses in the period by district and for the province; aggregates over fewer than 10 responses are left empty (suppressed = true).",
+		DescriptionVI: "Phản hồi khảo sát trong kỳ theo đơn vị trực thuộc tỉnh (huyện, hoặc xã, phường từ 01/7/2025) và toàn tỉnh; số liệu dưới 10 phản hồi được để trống (suppressed = true).",
+		DescEN:        "Survey responses in the period by unit directly below the province (district, or commune from 2025-07-01) and for the province; aggregates over fewer than 10 responses are left empty (suppressed = true).",
 		PrimaryKey:    []string{"scope_level", "scope_code"}, SmallCountsSuppressed: true},
 }
 
 // fieldDocs describes every published column in English and Vietnamese.
 var fieldDocs = map[string][2]string{
 	"indicator_id": {"Indicator identifier (DOMAIN.md)", "Mã chỉ tiêu"}, "period": {"Reporting period", "Kỳ báo cáo"},
-	"scope_level": {"province or district", "Cấp phạm vi (tỉnh, huyện)"}, "scope_code": {"Unit code of the scope", "Mã đơn vị của phạm vi"},
+	"scope_level": {"province, district or commune (the units directly below the province at the period's end)", "Cấp phạm vi (tỉnh, huyện, xã)"}, "scope_code": {"Unit code of the scope", "Mã đơn vị của phạm vi"},
 	"numerator": {"Numerator (count or VND)", "Tử số"}, "denominator": {"Denominator (count or VND)", "Mẫu số"},
 	"value":  {"numerator / denominator, rounded half-up to 6 decimals", "Giá trị (làm tròn 6 chữ số thập phân)"},
 	"target": {"The plan's 2025 target", "Mục tiêu năm 2025"}, "met": {"value reaches the target", "Đạt mục tiêu"},

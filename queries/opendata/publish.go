@@ -31,7 +31,10 @@ var forbidden = []string{"person_ref", "person", "respondent"}
 
 // Options say what to publish.
 type Options struct {
-	Period  queries.Period
+	Period queries.Period
+	// note says, in every package of a period that ends after the district level was dissolved,
+	// why district-level indicators are empty and the scopes are communes (set by Publish).
+	note    string
 	KnownAt *time.Time // nil: the committed state
 	// DataKnownAt is the instant the data is as of (the latest commit it includes); it is
 	// written into the metadata instead of any wall-clock time.
@@ -65,6 +68,13 @@ func Publish(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 	var at any
 	if o.KnownAt != nil {
 		at = o.KnownAt.UTC()
+	}
+	since, ok, err := queries.DistrictsAbolished(ctx, db, o.Period, o.KnownAt)
+	if err != nil {
+		return res, fmt.Errorf("publish: %w", err)
+	}
+	if ok {
+		o.note = queries.AbolitionNote(since)
 	}
 	vars := []struct {
 		name string
@@ -234,7 +244,7 @@ func publishOne(ctx context.Context, db *sql.DB, d dataset, root string, o Optio
 	pkg := dataPackage{
 		Profile: "data-package", Name: strings.ReplaceAll(d.Name, "_", "-"),
 		Title:       d.TitleVI + " / " + d.TitleEN,
-		Description: d.DescriptionVI + "\n\n" + d.DescEN + "\n\nKỳ / period: " + o.Period.Label,
+		Description: d.DescriptionVI + "\n\n" + d.DescEN + "\n\nKỳ / period: " + o.Period.Label + noteParagraph(o.note),
 		Version:     "1.0.0", Keywords: []string{"nông thôn mới", "NTM", "Thanh Hóa", "digital transformation"},
 		Licenses: []license{{Name: "CC-BY-4.0", Path: "https://creativecommons.org/licenses/by/4.0/", Title: "Creative Commons Attribution 4.0"}},
 		Sources: []source{
@@ -545,4 +555,11 @@ func decimalString(d duckdb.Decimal) string {
 		s = "-" + s
 	}
 	return s
+}
+
+func noteParagraph(note string) string {
+	if note == "" {
+		return ""
+	}
+	return "\n\n" + note
 }

@@ -377,3 +377,28 @@ func TestNeutralizeFormula(t *testing.T) {
 		require.Equal(t, want, opendata.NeutralizeFormula(in), "%q", in)
 	}
 }
+
+// After the district level is dissolved, the indicators and satisfaction datasets are by
+// commune, and every package of the period says why; before it, by district, without the note.
+func TestPublishFollowsTheReorganization(t *testing.T) {
+	wh := warehouseOf(t, fixture(t, "units.ndjson", "reorganization.ndjson"))
+	for period, want := range map[string]string{"2025": "commune", "2025-Q2": "district"} {
+		dir := publish(t, wh, period)
+		csv, err := os.ReadFile(filepath.Join(dir, "indicators", "data.csv"))
+		require.NoError(t, err)
+		levels := map[string]int{}
+		for _, line := range strings.Split(strings.TrimSpace(string(csv)), "\n")[1:] {
+			levels[strings.Split(line, ",")[2]]++
+		}
+		assert.Equal(t, 20, levels["province"], period)
+		assert.Positive(t, levels[want], period)
+		assert.Len(t, levels, 2, "%s: only the province and the %s level: %v", period, want, levels)
+		pkg, err := os.ReadFile(filepath.Join(dir, "satisfaction", "datapackage.json"))
+		require.NoError(t, err)
+		if want == "commune" {
+			assert.Contains(t, string(pkg), "The district level was abolished on 2025-07-01", period)
+		} else {
+			assert.NotContains(t, string(pkg), "abolished", period)
+		}
+	}
+}

@@ -211,6 +211,35 @@ func listColumn(get func(events.Payload) []string) func(array.Builder) func(even
 	}
 }
 
+// stringItemsColumn stores one member of each object of a list, in the list's order: the
+// column of an item field of the field table, parallel to the other members' columns.
+func stringItemsColumn[T any](items func(events.Payload) []T, member func(T) string) func(array.Builder) func(events.Payload) {
+	return func(b array.Builder) func(events.Payload) {
+		lb := b.(*array.ListBuilder)
+		vb := lb.ValueBuilder().(*array.StringBuilder)
+		return func(p events.Payload) {
+			lb.Append(true)
+			for _, it := range items(p) {
+				vb.Append(member(it))
+			}
+		}
+	}
+}
+
+// float64ItemsColumn is stringItemsColumn for a numeric member.
+func float64ItemsColumn[T any](items func(events.Payload) []T, member func(T) float64) func(array.Builder) func(events.Payload) {
+	return func(b array.Builder) func(events.Payload) {
+		lb := b.(*array.ListBuilder)
+		vb := lb.ValueBuilder().(*array.Float64Builder)
+		return func(p events.Payload) {
+			lb.Append(true)
+			for _, it := range items(p) {
+				vb.Append(member(it))
+			}
+		}
+	}
+}
+
 func boolColumn(get func(events.Payload) bool) func(array.Builder) func(events.Payload) {
 	return func(b array.Builder) func(events.Payload) {
 		bb := b.(*array.BooleanBuilder)

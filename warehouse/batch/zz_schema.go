@@ -34,6 +34,19 @@ func payloadColumns(typ events.Type) []column {
 			{"into_kind", stringColumn(func(p events.Payload) string { return p.(events.AdminUnitMergedPayload).IntoKind })},
 			{"parent_code", stringColumn(func(p events.Payload) string { return p.(events.AdminUnitMergedPayload).ParentCode })},
 		}
+	case events.AdminUnitDissolved:
+		return []column{
+			{"code", stringColumn(func(p events.Payload) string { return p.(events.AdminUnitDissolvedPayload).Code })},
+		}
+	case events.AdminUnitSplit:
+		return []column{
+			{"from_code", stringColumn(func(p events.Payload) string { return p.(events.AdminUnitSplitPayload).FromCode })},
+			{"into_codes", stringItemsColumn(func(p events.Payload) []events.SplitPart { return p.(events.AdminUnitSplitPayload).Into }, func(it events.SplitPart) string { return it.Code })},
+			{"into_names", stringItemsColumn(func(p events.Payload) []events.SplitPart { return p.(events.AdminUnitSplitPayload).Into }, func(it events.SplitPart) string { return it.Name })},
+			{"into_kinds", stringItemsColumn(func(p events.Payload) []events.SplitPart { return p.(events.AdminUnitSplitPayload).Into }, func(it events.SplitPart) string { return it.Kind })},
+			{"into_parent_codes", stringItemsColumn(func(p events.Payload) []events.SplitPart { return p.(events.AdminUnitSplitPayload).Into }, func(it events.SplitPart) string { return it.ParentCode })},
+			{"into_shares", float64ItemsColumn(func(p events.Payload) []events.SplitPart { return p.(events.AdminUnitSplitPayload).Into }, func(it events.SplitPart) float64 { return it.Share })},
+		}
 	case events.DossierCompleted:
 		return []column{
 			{"dossier_id", stringColumn(func(p events.Payload) string { return p.(events.DossierCompletedPayload).DossierID })},

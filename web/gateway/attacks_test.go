@@ -19,6 +19,17 @@ func correcting(line, target string) string {
 	return strings.Replace(line, `,"payload":`, `,"corrects":"`+target+`","payload":`, 1)
 }
 
+// v2Event is an event of a type contract v2 adds, at schema_version 2.
+func v2Event(id, typ, unit, payload string) string {
+	return strings.Replace(event(id, typ, unit, payload), `"schema_version":1`, `"schema_version":2`, 1)
+}
+
+// split is the payload of the split of 15814 between 15814 and into, under parent.
+func split(into, parent string) string {
+	return `{"from_code":"15814","into":[{"code":"15814","name":"Thiệu Thành","kind":"xã","parent_code":"398","share":0.5},` +
+		`{"code":"` + into + `","name":"Mới","kind":"xã","parent_code":"` + parent + `","share":0.5}]}`
+}
+
 func retraction(id, unit, target string) string {
 	return event(id, "event.retracted", unit, `{"event_id":"`+target+`","reason":"nhập sai"}`)
 }
@@ -62,6 +73,7 @@ func TestGatewayRefusesWhatATokenMayNotChange(t *testing.T) {
 	t.Cleanup(func() { lookup.Close() })
 	f := newFixture(t, func(c *gateway.Config) { c.Lookup = lookup })
 	registry := f.tokens["so-noi-vu"]
+	district := f.tokens["noi-vu-thieu-hoa"] // the registry of district 398 only
 
 	reporter, admin := f.tokens["xa-thieu-thanh"], f.tokens["admin"]
 	tests := []struct {
@@ -83,6 +95,14 @@ func TestGatewayRefusesWhatATokenMayNotChange(t *testing.T) {
 		{"the admin merges communes (valid)", admin, []string{event("v3", "admin_unit.merged", "15778",
 			`{"from_codes":["15775","15814"],"into_code":"15778","into_name":"Thiệu Tiến","into_kind":"xã","parent_code":"398"}`)}, "", ""},
 		{"the registry sends funding", registry, []string{event("a4", "funding.allocated", "403", allocation)}, events.Forbidden, "event_type"},
+		{"a reporter dissolves its district", reporter, []string{v2Event("a19", "admin_unit.dissolved", "15814", `{"code":"398"}`)}, events.Forbidden, "event_type"},
+		{"a district's registry splits a commune into another district's", district, []string{v2Event("a20", "admin_unit.split", "15814", split("16417", "398"))},
+			events.Forbidden, "payload.into[1].code"},
+		{"a district's registry hangs a part under another district", district, []string{v2Event("a21", "admin_unit.split", "15814", split("15775", "380"))},
+			events.Forbidden, "payload.into[1].parent_code"},
+		{"a district's registry splits a commune of its own (valid)", district, []string{v2Event("v13", "admin_unit.split", "15814", split("15775", "398"))}, "", ""},
+		{"the registry splits a commune (valid)", registry, []string{v2Event("v14", "admin_unit.split", "15814", split("16417", "38"))}, "", ""},
+		{"the registry dissolves a district (valid)", registry, []string{v2Event("v15", "admin_unit.dissolved", "398", `{"code":"398"}`)}, "", ""},
 
 		// Retractions and corrections.
 		{"a reporter retracts a district's registration", reporter, []string{retraction("a5", "15814", "ref.unit.398")}, events.Forbidden, "payload.event_id"},
@@ -137,7 +157,7 @@ func TestGatewayRefusesWhatATokenMayNotChange(t *testing.T) {
 			refused = append(refused, last.EventID)
 		})
 	}
-	require.Len(t, refused, 18)
+	require.Len(t, refused, 21)
 
 	recs := f.records(t)
 	for _, id := range refused {

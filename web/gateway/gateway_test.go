@@ -82,6 +82,7 @@ func newFixture(t *testing.T, edit func(*gateway.Config)) *fixture {
 		{Name: "analyst", Role: auth.RoleAnalyst},
 		{Name: "admin", Role: auth.RoleAdmin, ExpiresAt: "2030-01-01T00:00:00+07:00"},
 		{Name: "so-noi-vu", Role: auth.RoleRegistry},
+		{Name: "noi-vu-thieu-hoa", Role: auth.RoleRegistry, Unit: "398"},
 	} {
 		tok, h := auth.NewToken()
 		e.SHA256 = h

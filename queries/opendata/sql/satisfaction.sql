@@ -1,5 +1,7 @@
--- Citizens' satisfaction with NTM results, by district and for the province: responses in the
--- period to surveys on NTM satisfaction. Aggregates over fewer than 10 responses are published
+-- Citizens' satisfaction with NTM results, by unit directly below the province at the period's end
+-- (district-level units, or communes once the district level was dissolved) and for the
+-- province: responses in the period to surveys on NTM satisfaction, each in the unit it lay in at
+-- its date. Aggregates over fewer than 10 responses are published
 -- empty, flagged as suppressed (the privacy rule of DOMAIN.md).
 WITH surveys AS (
     SELECT survey_id FROM effective('survey.conducted', getvariable('known_at'))
@@ -7,18 +9,18 @@ WITH surveys AS (
         AND topic = 'ntm_satisfaction'
 ),
 r AS (
-    SELECT s.district_code, x.satisfaction
+    SELECT s.top_code, x.satisfaction
     FROM effective('survey.response', getvariable('known_at')) x
     ASOF JOIN unit_scopes(getvariable('known_at')) s ON s.code = x.unit_code AND x.business_date >= s.d
     WHERE x.business_date BETWEEN getvariable('start_d') AND getvariable('end_d')
       AND x.survey_id IN (SELECT survey_id FROM surveys) AND s.resolved IS NOT NULL
 ),
-districts AS (SELECT code FROM units_at(getvariable('end_d'), getvariable('known_at')) WHERE level = 'district'),
+tops AS (SELECT code, level FROM units_at(getvariable('end_d'), getvariable('known_at')) WHERE top_code = code),
 agg AS (
     SELECT 'province' AS scope_level, '38' AS scope_code, count(*) AS n, count(*) FILTER (satisfaction >= 4) AS ok FROM r
     UNION ALL
-    SELECT 'district', d.code, count(r.satisfaction), count(r.satisfaction) FILTER (r.satisfaction >= 4)
-    FROM districts d LEFT JOIN r ON r.district_code = d.code GROUP BY d.code
+    SELECT t.level, t.code, count(r.satisfaction), count(r.satisfaction) FILTER (r.satisfaction >= 4)
+    FROM tops t LEFT JOIN r ON r.top_code = t.code GROUP BY t.level, t.code
 )
 SELECT scope_level, scope_code,
        n < 10 AS suppressed,

@@ -31,16 +31,16 @@ type dossierRow struct {
 	UnitCode        string  `parquet:"unit_code,id(11),dict"`
 	Corrects        *string `parquet:"corrects,id(12),optional"`
 	Level           string  `parquet:"level,id(15),optional,dict"`
-	DossierID       string  `parquet:"dossier_id,id(26),optional"`
-	ProcessedOnline *bool   `parquet:"processed_online,id(27),optional"`
-	ReceivedAt      int64   `parquet:"received_at,id(28),optional,timestamp(microsecond)"`
-	CompletedAt     int64   `parquet:"completed_at,id(29),optional,timestamp(microsecond)"`
-	Payload         string  `parquet:"payload,id(82)"`
-	ContentHash     int64   `parquet:"content_hash,id(83)"`
-	IngestedAt      int64   `parquet:"ingested_at,id(84),timestamp(microsecond)"`
-	KafkaTopic      string  `parquet:"kafka_topic,id(85),dict"`
-	KafkaPartition  int32   `parquet:"kafka_partition,id(86)"`
-	KafkaOffset     int64   `parquet:"kafka_offset,id(87)"`
+	DossierID       string  `parquet:"dossier_id,id(37),optional"`
+	ProcessedOnline *bool   `parquet:"processed_online,id(38),optional"`
+	ReceivedAt      int64   `parquet:"received_at,id(39),optional,timestamp(microsecond)"`
+	CompletedAt     int64   `parquet:"completed_at,id(40),optional,timestamp(microsecond)"`
+	Payload         string  `parquet:"payload,id(93)"`
+	ContentHash     int64   `parquet:"content_hash,id(94)"`
+	IngestedAt      int64   `parquet:"ingested_at,id(95),timestamp(microsecond)"`
+	KafkaTopic      string  `parquet:"kafka_topic,id(96),dict"`
+	KafkaPartition  int32   `parquet:"kafka_partition,id(97)"`
+	KafkaOffset     int64   `parquet:"kafka_offset,id(98)"`
 }
 
 var (
