@@ -92,6 +92,17 @@ func FromRefdata() (*Hierarchy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the changes of the units: %w", err)
 	}
+	// Changes lists a split commune under one receiving unit only (contract v1 has no split);
+	// every part of a split took in some of it, so each part's token may send its events.
+	r, err := refdata.TwoLevel()
+	if err != nil {
+		return nil, fmt.Errorf("read the reorganization of 2025: %w", err)
+	}
+	for _, sp := range r.Splits {
+		for _, part := range sp.Into {
+			changes = append(changes, refdata.Change{FromCodes: []string{sp.FromCode}, IntoCode: part.Code})
+		}
+	}
 	return NewHierarchy(changes, u22, u25), nil
 }
 

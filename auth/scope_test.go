@@ -59,6 +59,11 @@ func TestDefaultHierarchy(t *testing.T) {
 		{"a commune abolished in 2025-01 below the commune it joined", "16516", "16537", true},
 		{"a continuing unit not below one it absorbed", "14755", "14758", false},
 		{"a district not below another", "381", "380", false},
+		// 15772 was split between 15772, 15796 and 15835 on 2025-07-01 (contract v2).
+		{"a split commune below each unit that took a part of it", "15796", "15772", true},
+		{"a split commune below its last part too", "15835", "15772", true},
+		{"a split commune's village below a part", "15835", "15772-001", true},
+		{"a part not below another part", "15796", "15835", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, h.Below(tc.ancestor, tc.unit))
