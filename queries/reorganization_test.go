@@ -47,8 +47,8 @@ func TestIndicatorsAcrossTheReorganization(t *testing.T) {
 	}{
 		{"2025-Q2", districts, map[string]map[string]scopeCell{
 			// At 2025-06-30, the old structure: 14758, 14800, 14856 of the six communes.
-			"gov.commune_ntm_8_4": {"38": {3, 6, "0.500000"}, "380": {1, 1, "1.000000"}, "381": {1, 2, "0.500000"}, "382": {1, 3, "0.333333"}},
-			"gov.district_ntm_9_5": {"38": {1, 3, "0.333333"}, "381": {1, 1, "1.000000"}, "380": {0, 1, "0.000000"}},
+			"gov.commune_ntm_8_4":       {"38": {3, 6, "0.500000"}, "380": {1, 1, "1.000000"}, "381": {1, 2, "0.500000"}, "382": {1, 3, "0.333333"}},
+			"gov.district_ntm_9_5":      {"38": {1, 3, "0.333333"}, "381": {1, 1, "1.000000"}, "380": {0, 1, "0.000000"}},
 			"eco.communes_coop_digital": {"38": {1, 6, "0.166667"}, "382": {1, 3, "0.333333"}},
 			// HS-R1 is of March, before the quarter.
 			"gov.dossiers_online.commune": {"38": {0, 0, ""}, "381": {0, 0, ""}},
@@ -142,4 +142,3 @@ func findRow(rows []queries.Row, id, code string) (queries.Row, bool) {
 	}
 	return queries.Row{}, false
 }
-
