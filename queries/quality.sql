@@ -1,13 +1,15 @@
 -- The data-quality report of a period: what the indicators silently leave out or cannot trust.
 
 -- quality_unknown_units: events in the period whose unit_code names no unit registered at the
--- event's business date (such facts count in no scope).
+-- event's business date (such facts count in no scope). Changes of the hierarchy are not facts:
+-- a dissolution names the unit it ends, which is no longer registered on its date.
 CREATE OR REPLACE MACRO quality_unknown_units(start_d, end_d, known_at) AS TABLE
 SELECT e.event_type, e.unit_code, count(*) AS events, min(e.business_date) AS first_date, max(e.business_date) AS last_date
 FROM known_events(NULL, known_at) e
 ASOF LEFT JOIN unit_scopes(known_at) s ON s.code = e.unit_code AND e.business_date >= s.d
 WHERE e.business_date BETWEEN start_d AND end_d AND s.resolved IS NULL
-  AND e.event_type NOT IN ('admin_unit.registered', 'admin_unit.merged', 'admin_unit.renamed', 'event.retracted')
+  AND e.event_type NOT IN ('admin_unit.registered', 'admin_unit.merged', 'admin_unit.renamed',
+                           'admin_unit.dissolved', 'admin_unit.split', 'event.retracted')
 GROUP BY ALL
 ORDER BY events DESC, e.event_type, e.unit_code;
 
@@ -34,7 +36,8 @@ GROUP BY ALL
 ORDER BY events DESC, event_type;
 
 -- quality_silent_units: communes and district-level units active at the period's end about
--- which no event of the period was reported (facts about their villages count for them).
+-- which no event of the period was reported (facts about their villages count for them; changes
+-- of the hierarchy do not).
 CREATE OR REPLACE MACRO quality_silent_units(start_d, end_d, known_at) AS TABLE
 WITH active AS (SELECT * FROM units_at(end_d, known_at) WHERE level IN ('commune', 'district')),
 reported AS (
@@ -42,7 +45,8 @@ reported AS (
     FROM known_events(NULL, known_at) e
     ASOF JOIN unit_scopes(known_at) s ON s.code = e.unit_code AND e.business_date >= s.d
     WHERE e.business_date BETWEEN start_d AND end_d
-      AND e.event_type NOT IN ('admin_unit.registered', 'admin_unit.merged', 'admin_unit.renamed')
+      AND e.event_type NOT IN ('admin_unit.registered', 'admin_unit.merged', 'admin_unit.renamed',
+                               'admin_unit.dissolved', 'admin_unit.split')
 )
 SELECT a.code, a.level, a.kind, a.district_code
 FROM active a
