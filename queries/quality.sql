@@ -2,6 +2,8 @@
 
 -- quality_unknown_units: events in the period whose unit_code names no unit registered at the
 -- event's business date, a dissolved unit after its end included (such facts count in no scope).
+-- Changes of the hierarchy are not facts: a dissolution names the unit it ends, which is no
+-- longer registered on its date.
 CREATE OR REPLACE MACRO quality_unknown_units(start_d, end_d, known_at) AS TABLE
 SELECT e.event_type, e.unit_code, count(*) AS events, min(e.business_date) AS first_date, max(e.business_date) AS last_date
 FROM known_events(NULL, known_at) e
@@ -35,9 +37,9 @@ GROUP BY ALL
 ORDER BY events DESC, event_type;
 
 -- quality_silent_units: communes and district-level units active at the period's end about
--- which no event of the period was reported (facts about their villages count for them), with
--- the unit directly below the province they lie in (top_code: their district, or the commune
--- itself once the district level was dissolved).
+-- which no event of the period was reported (facts about their villages count for them; changes
+-- of the hierarchy do not), with the unit directly below the province they lie in (top_code:
+-- their district, or the commune itself once the district level was dissolved).
 CREATE OR REPLACE MACRO quality_silent_units(start_d, end_d, known_at) AS TABLE
 WITH active AS (SELECT * FROM units_at(end_d, known_at) WHERE level IN ('commune', 'district')),
 reported AS (

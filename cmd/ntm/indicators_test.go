@@ -39,11 +39,14 @@ func TestIndicatorsGoldenSmallStream(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"indicator_id", "period", "scope_level", "scope_code", "numerator", "denominator", "value", "target", "met"}, recs[0])
 	ids := map[string]bool{}
-	districts := map[string]bool{}
+	tops := map[string]bool{}
 	for i, r := range recs[1:] {
 		ids[r[0]] = true
-		if r[2] == "district" {
-			districts[r[3]] = true
+		if r[2] != "province" {
+			// The period ends after the district level's abolition (2025-07-01): the units
+			// directly below the province are the communes.
+			assert.Equal(t, "commune", r[2], "scope level of %s", r[3])
+			tops[r[3]] = true
 		}
 		if i > 0 {
 			prev := recs[i]
@@ -64,7 +67,8 @@ func TestIndicatorsGoldenSmallStream(t *testing.T) {
 		assert.Contains(t, []string{"true", "false", ""}, r[8])
 	}
 	assert.Len(t, ids, 20, "every indicator of DOMAIN.md")
-	assert.Len(t, recs[1:], 20*(1+len(districts)), "the province and every district for each indicator")
+	assert.Len(t, tops, 166, "the communes of NQ 1686")
+	assert.Len(t, recs[1:], 20*(1+len(tops)), "the province and every commune for each indicator")
 
 	golden := filepath.Join("testdata", "indicators_small_2025.csv")
 	if *update {
@@ -95,6 +99,7 @@ func TestIndicatorsGoldenSmallStream(t *testing.T) {
 	code, out3, errOut := ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2020-01-01T00:00:00Z")
 	require.Equal(t, exitOK, code, errOut)
 	assert.NotContains(t, out3, ",district,", "no unit was known in 2020, so no district scope")
+	assert.NotContains(t, out3, ",commune,", "no unit was known in 2020, so no commune scope")
 }
 
 // Sums of VND past 2^63 print exactly: every digit in the table and the CSV, a JSON number (not

@@ -21,22 +21,11 @@ func ntm(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-// v2Pending reports the types of contract v2 that the generated stream does not carry yet (the
-// generator replays the 2025 reorganization as contract v1 merges); issue 14 item 4 makes it send
-// them, and removes this exception.
-func v2Pending(t events.Type) bool {
-	return t == events.AdminUnitDissolved || t == events.AdminUnitSplit
-}
-
 func TestGenerateStatsShowEveryTypeAndReason(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "events.ndjson")
 	code, out, stderr := ntm(t, "", "generate", "--seed", "1", "--scale", "small", "--bad-rate", "0.01", "--out", file, "--stats")
 	require.Equal(t, exitOK, code, stderr)
 	for _, ty := range events.Types() {
-		if v2Pending(ty) {
-			require.NotRegexp(t, `(?m)^`+ty.String()+` +[1-9][0-9]*$`, out, "the stream carries %s now: drop it from v2Pending", ty)
-			continue
-		}
 		require.Regexp(t, `(?m)^`+ty.String()+` +[1-9][0-9]*$`, out)
 	}
 	for _, r := range events.Reasons() {
@@ -49,9 +38,7 @@ func TestGenerateStatsShowEveryTypeAndReason(t *testing.T) {
 	genCounts, valCounts := countLines(out), countLines(vout)
 	var names []string
 	for _, ty := range events.Types() {
-		if !v2Pending(ty) {
-			names = append(names, ty.String())
-		}
+		names = append(names, ty.String())
 	}
 	for _, r := range events.Reasons() {
 		names = append(names, string(r))

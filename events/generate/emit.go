@@ -111,8 +111,12 @@ func (g *gen) emit(e events.Event) {
 // correctable reports whether hard cases may use events of type t. Unit events shape the
 // hierarchy, and retractions are not facts: both stay clean.
 func correctable(t events.Type) bool {
-	return t != events.AdminUnitRegistered && t != events.AdminUnitRenamed &&
-		t != events.AdminUnitMerged && t != events.EventRetracted
+	switch t {
+	case events.AdminUnitRegistered, events.AdminUnitRenamed, events.AdminUnitMerged,
+		events.AdminUnitDissolved, events.AdminUnitSplit, events.EventRetracted:
+		return false
+	}
+	return true
 }
 
 func (g *gen) pick() *recent {
@@ -155,11 +159,16 @@ func (g *gen) hardCases(t events.Type) {
 		old := g.pick()
 		e := old.ev
 		g.hard["retractions"]++
+		// The retraction is reported, on its own date, by the unit that stands then for the
+		// retracted event's unit (see gen.source); a correction copies its target's unit, source
+		// and date, which hold on that date.
+		at := e.RecordedAt.Add(time.Duration(1+g.intn(72)) * time.Hour)
+		src := g.source(e.UnitCode, e.Source.System, at)
 		g.emit(events.Event{
 			ID: g.id("retract"), Type: events.EventRetracted,
-			OccurredAt: e.RecordedAt.Add(time.Duration(1+g.intn(72)) * time.Hour),
+			OccurredAt: at,
 			RecordedAt: e.RecordedAt.Add(time.Duration(73+g.intn(72)) * time.Hour),
-			Source:     e.Source, UnitCode: e.UnitCode,
+			Source:     src, UnitCode: g.standFor(e.UnitCode, events.DateOf(at)),
 			Payload: events.EventRetractedPayload{EventID: e.ID, Reason: "nhập trùng / entered twice"},
 		})
 	case r < rateDuplicate+rateRespelled+rateConflict+rateCorrection+rateRetraction+rateOrphan:

@@ -2,8 +2,10 @@
 // real administrative units from 2022 to 2025 with villages synthesized under every commune,
 // every event type of the contract, progress toward the plan's 2025 targets that differs between
 // districts, and the hard cases an ingest must get right (duplicates, conflicts, correction
-// chains, retractions, timestamps across local midnight, late registrations, the 2025-07-01
-// commune merges, unknown payload fields and, on request, invalid lines of every reason code).
+// chains, retractions, timestamps across local midnight, late registrations, the reorganization
+// of 2025-07-01 as contract v2 says it (the district level dissolved, the communes merged and
+// split, and every later event reported by the new communes), unknown payload fields and, on
+// request, invalid lines of every reason code).
 //
 // The stream is NDJSON in time order month by month. The same options always give the same
 // bytes, and memory stays flat at any scale: state is kept per unit and per entity, never per

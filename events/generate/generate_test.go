@@ -100,20 +100,9 @@ func TestStreamMatchesStats(t *testing.T) {
 	require.InDelta(t, 200_000, st.AcceptedTotal(), 30_000, "scale small is about 200k events")
 }
 
-// v2Pending reports the types of contract v2 that the stream does not carry yet: the generator
-// still replays the 2025 reorganization as contract v1 merges (refdata.Changes). Issue 14 item 4
-// makes it send the dissolutions and splits, and removes this exception.
-func v2Pending(t events.Type) bool {
-	return t == events.AdminUnitDissolved || t == events.AdminUnitSplit
-}
-
 func TestCoversEveryTypeAndReason(t *testing.T) {
 	_, st := smallStream()
 	for _, ty := range events.Types() {
-		if v2Pending(ty) {
-			require.Zero(t, st.Accepted[ty], "the stream carries %s now: drop it from v2Pending", ty)
-			continue
-		}
 		require.Positive(t, st.Accepted[ty], "no %s event", ty)
 	}
 	for _, r := range events.Reasons() {
@@ -141,7 +130,7 @@ func TestHardCasesInTheStream(t *testing.T) {
 	buf, _ := smallStream()
 	byID := map[string]events.Type{}
 	corrects := map[string]string{}
-	var crossMidnight, unknown, merges2025, chains, crossType int
+	var crossMidnight, unknown, chains, crossType int
 	minDate, maxDate := events.Date(1<<30), events.Date(0)
 	eachLine(t, buf.Bytes(), func(d decoded) {
 		if d.rej != nil {
@@ -163,10 +152,6 @@ func TestHardCasesInTheStream(t *testing.T) {
 				require.Contains(t, string(e.RawPayload), `"`+name+`"`, "unknown members are kept")
 			}
 		}
-		if m, ok := e.Payload.(events.AdminUnitMergedPayload); ok && e.BusinessDate == refdata.Reorganization2025 {
-			merges2025++
-			require.Contains(t, m.FromCodes, m.IntoCode, "every new commune reuses an old code")
-		}
 		minDate, maxDate = min(minDate, e.BusinessDate), max(maxDate, e.BusinessDate)
 	})
 	for id, target := range corrects {
@@ -179,11 +164,85 @@ func TestHardCasesInTheStream(t *testing.T) {
 	}
 	require.Positive(t, crossMidnight)
 	require.Positive(t, unknown)
-	require.Equal(t, 166, merges2025, "NQ 1686 creates 166 commune-level units on 2025-07-01")
 	require.Positive(t, chains, "a correction of a correction")
 	require.Positive(t, crossType)
 	require.Equal(t, "2022-01-01", minDate.String())
 	require.True(t, strings.HasPrefix(maxDate.String(), "2025-12") || strings.HasPrefix(maxDate.String(), "2026-01"), "ends with 2025: %s", maxDate)
+}
+
+// TestStreamFollowsTheReorganization reads the stream across 2025-07-01: it carries the
+// reference data's reorganization as it was (contract v2), and from that day on every event is
+// reported by, and is about, a unit that exists: the province, a new commune or a village.
+func TestStreamFollowsTheReorganization(t *testing.T) {
+	buf, _ := smallStream()
+	ref, err := refdata.Events()
+	require.NoError(t, err)
+	// change is what the stream must say of a change: the emitter may spell its instants in UTC
+	// and add unknown payload members, as for every event.
+	type change struct {
+		id, unit string
+		at       int64
+		payload  events.Payload
+	}
+	var want []change
+	for _, e := range ref {
+		if events.DateOf(e.OccurredAt) == refdata.Reorganization2025 {
+			want = append(want, change{e.ID, e.UnitCode, e.OccurredAt.Unix(), e.Payload})
+		}
+	}
+	r, err := refdata.TwoLevel()
+	require.NoError(t, err)
+	communes := map[string]bool{}
+	for _, m := range r.Merges {
+		communes[m.IntoCode] = true
+	}
+	require.Len(t, communes, 166)
+	exists := func(code string) bool {
+		return code == refdata.ProvinceCode || communes[code] || len(code) == len("15814-007")
+	}
+
+	var got []change
+	districtManagers := map[string]bool{}
+	movedManagers, movedLinkages := 0, 0
+	perType := map[events.Type]int{}
+	eachLine(t, buf.Bytes(), func(d decoded) {
+		e := d.ev
+		if d.rej != nil || e.BusinessDate < refdata.Reorganization2025 {
+			if p, ok := e.Payload.(events.ManagerRegisteredPayload); ok && d.rej == nil && p.Level == "district" {
+				districtManagers[p.PersonRef] = true
+			}
+			return
+		}
+		if strings.HasPrefix(e.Type.String(), "admin_unit.") && e.BusinessDate == refdata.Reorganization2025 {
+			got = append(got, change{e.ID, e.UnitCode, e.OccurredAt.Unix(), e.Payload})
+			return
+		}
+		perType[e.Type]++
+		require.True(t, exists(e.UnitCode), "%s dated %s is about %s, which no longer exists", e.ID, e.BusinessDate, e.UnitCode)
+		require.True(t, exists(e.Source.UnitCode) && len(e.Source.UnitCode) <= 5, "%s dated %s is sent by %s", e.ID, e.BusinessDate, e.Source.UnitCode)
+		require.Equal(t, levelOf(e.Source.UnitCode), e.Source.Level, e.ID)
+		switch p := e.Payload.(type) {
+		case events.DossierCompletedPayload:
+			require.NotEqual(t, "district", p.Level, "no district-level dossier after the abolition: %s", e.ID)
+		case events.CriterionAssessedPayload:
+			require.NotContains(t, p.CriteriaSet, "district", "no district-level assessment after the abolition: %s", e.ID)
+		case events.ManagerRegisteredPayload:
+			require.NotEqual(t, "district", p.Level, e.ID)
+			if districtManagers[p.PersonRef] {
+				movedManagers++
+			}
+		case events.LinkageModelRegisteredPayload:
+			movedLinkages++
+		}
+	})
+	require.Equal(t, want, got, "the reorganization as the reference data gives it: 26 dissolutions, 166 merges, 10 splits")
+	require.Len(t, got, 26+166+10)
+	require.Positive(t, movedManagers, "the district offices' managers are registered again at communes")
+	require.Positive(t, movedLinkages, "the districts' linkage models are registered again at communes")
+	for _, ty := range []events.Type{events.DossierCompleted, events.CriterionAssessed, events.TrainingCompleted,
+		events.CooperativeDigitalAdopted, events.SurveyResponse, events.HouseholdSurveyRecorded, events.FundingDisbursed} {
+		require.Positive(t, perType[ty], "the stream goes on after the reorganization with %s", ty)
+	}
 }
 
 // TestDistrictsProgressDifferently checks that the indicators will be interesting: in 2025 the

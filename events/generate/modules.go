@@ -107,17 +107,31 @@ func levelOf(code string) string {
 }
 
 // event builds an event about unit, sent by the unit itself (villages report through their
-// commune).
+// commune). From the reorganization of 2025-07-01 on, a unit it ended is reported for by the
+// unit that stands for it on the event's date (see gen.standFor): this holds for the facts the
+// generator writes in June that fall after it, such as survey responses coming in over a week.
 func (g *gen) event(prefix string, t events.Type, unitCode, system string, at time.Time, p events.Payload) events.Event {
-	sender := unitCode
-	if levelOf(unitCode) == "village" {
-		sender = unitCode[:5]
-	}
 	return events.Event{
 		ID: g.id(prefix), Type: t, OccurredAt: at, RecordedAt: g.recorded(at),
-		Source:   events.Source{Level: levelOf(sender), UnitCode: sender, System: system},
-		UnitCode: unitCode, Payload: p,
+		Source: g.source(unitCode, system, at), UnitCode: g.standFor(unitCode, events.DateOf(at)),
+		Payload: p,
 	}
+}
+
+// source is who reports at the instant at about the unit code through system: the unit that
+// stands for it then, and for a village the unit that stands then for the commune it was
+// registered in.
+func (g *gen) source(code, system string, at time.Time) events.Source {
+	d := events.DateOf(at)
+	sender := g.standFor(code, d)
+	if levelOf(sender) == "village" {
+		parent := sender[:5]
+		if v := g.units[sender]; v != nil {
+			parent = v.parent
+		}
+		sender = g.standFor(parent, d)
+	}
+	return events.Source{Level: levelOf(sender), UnitCode: sender, System: system}
 }
 
 func (g *gen) registerUnits() {
@@ -187,7 +201,7 @@ func (g *gen) dossiers() {
 	for _, lu := range levelUnits {
 		for _, code := range lu.units {
 			p := lu.base + lu.gain*g.progress(code)
-			n := lu.per * g.k
+			n := lu.per * g.k * g.units[code].weight
 			for i := 0; i < n; i++ {
 				done := g.when()
 				recv := done.Add(-time.Duration(1+g.intn(15*24)) * time.Hour)
@@ -319,8 +333,11 @@ func (g *gen) economy() {
 			for range 1 + g.intn(3) {
 				l := &linkage{id: "lk-" + code + "-" + strconv.Itoa(len(g.linkages)), unit: code, raw: g.chance(0.5)}
 				g.linkages = append(g.linkages, l)
-				g.emit(g.event("lk", events.LinkageModelRegistered, code, sysEconomy, g.when(), events.LinkageModelRegisteredPayload{
-					ModelID: l.id, Name: "Liên kết sản xuất " + products[g.intn(len(products))], KeyProduct: products[g.intn(len(products))], RawMaterialArea: l.raw}))
+				at := g.when()
+				l.name = "Liên kết sản xuất " + products[g.intn(len(products))]
+				l.keyProduct = products[g.intn(len(products))]
+				g.emit(g.event("lk", events.LinkageModelRegistered, code, sysEconomy, at, events.LinkageModelRegisteredPayload{
+					ModelID: l.id, Name: l.name, KeyProduct: l.keyProduct, RawMaterialArea: l.raw}))
 				if l.raw {
 					d := g.districts[code]
 					g.emit(g.event("vnl", events.RawMaterialAreaRegistered, code, sysEconomy, g.when(), events.RawMaterialAreaRegisteredPayload{

@@ -94,8 +94,8 @@ func TestChangesRebuild2025List(t *testing.T) {
 }
 
 // TestReorganization2025 checks the projection of the reorganization onto contract v1 that
-// Changes still gives the stream generator and the gateway's scopes: every old commune ends and
-// 166 communes remain, under their former districts.
+// Changes still gives the gateway's scopes: every old commune ends and 166 communes remain,
+// under their former districts.
 func TestReorganization2025(t *testing.T) {
 	u22, err := Units2022()
 	require.NoError(t, err)

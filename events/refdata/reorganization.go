@@ -115,7 +115,8 @@ func TwoLevel() (Reorganization, error) {
 // one merge per new commune, in code order, of the old communes that went into it, a split
 // commune going whole into the receiving unit that keeps its code, else into its first; and
 // each new commune under the district of the old commune whose code it reuses. It is the view
-// the stream generator and the gateway's scopes were built on (see Changes).
+// the gateway's scopes were built on (see Changes); the stream generator sent it until it
+// followed contract v2.
 func (r Reorganization) V1() ([]Change, error) {
 	u25, err := Units2025()
 	if err != nil {
