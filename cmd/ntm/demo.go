@@ -141,6 +141,11 @@ func runDemo(ctx context.Context, e env, o demoOptions) error {
 		return err
 	}
 	rows, err := queries.Indicators(ctx, db, o.period, nil)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	since, abolished, err := queries.DistrictsAbolished(ctx, db, o.period, nil)
 	db.Close()
 	if err != nil {
 		return err
@@ -181,6 +186,16 @@ func runDemo(ctx context.Context, e env, o demoOptions) error {
 	fmt.Fprintln(out, "  "+reportNote)
 
 	printProvinceTable(out, o.period, rows)
+	if abolished {
+		scopes := 0
+		for _, r := range rows {
+			if r.IndicatorID == rows[0].IndicatorID && r.ScopeLevel != "province" {
+				scopes++
+			}
+		}
+		fmt.Fprintf(out, "\n  %s\n  Bảng theo %d xã, phường / the table by %d communes: ntm indicators --warehouse %s --period %s --format csv\n",
+			queries.AbolitionNote(since), scopes, scopes, whDir, o.period.Label)
+	}
 	fmt.Fprintf(out, `
 Đã ghi / written:
   luồng sự kiện / event stream     %s

@@ -146,3 +146,30 @@ func TestIndicatorsPast2to63(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), ",381,fin.disbursement_rate,2025,"+rate+","+num+","+den+",,")
 }
+
+// The table a person reads says why a period after the abolition of the district level has
+// commune scopes and empty district-level indicators; CSV stays data only, and a period before
+// it has no note.
+func TestIndicatorsTableSaysWhyDistrictsAreGone(t *testing.T) {
+	addr := kit.StartBroker(t)
+	kit.Produce(t, addr, kit.Fixture(t, "units.ndjson", "reorganization.ndjson"))
+	dir := t.TempDir()
+	code, out, errOut := ntm(t, "", "ingest", "--brokers", addr, "--warehouse", dir, "--group", "g", "--until-caught-up")
+	require.Equal(t, exitOK, code, out+errOut)
+
+	const note = "The district level was abolished on 2025-07-01"
+	code, out, errOut = ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, note)
+	assert.Contains(t, out, "Cấp huyện không còn từ 2025-07-01")
+	assert.Regexp(t, `gov\.commune_ntm_8_4 +2025 +commune +16003 +1 +1 +1\.000000`, out)
+
+	code, out, errOut = ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv")
+	require.Equal(t, exitOK, code, errOut)
+	assert.NotContains(t, out, note, "CSV is data only")
+
+	code, out, errOut = ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025-Q2")
+	require.Equal(t, exitOK, code, errOut)
+	assert.NotContains(t, out, note)
+	assert.Regexp(t, `gov\.district_ntm_9_5 +2025-Q2 +district +381 +1 +1 +1\.000000`, out)
+}
