@@ -44,7 +44,22 @@ func qualityCommand() command {
 				if err != nil {
 					return err
 				}
-				return writeQuality(e.stdout, *format, *limit, sections)
+				if err := writeQuality(e.stdout, *format, *limit, sections); err != nil {
+					return err
+				}
+				// As for ntm indicators: a person reading the table learns why the silent units
+				// and their top units are communes after the district level was dissolved.
+				if *format == "table" {
+					since, ok, err := queries.DistrictsAbolished(ctx, db, p, at)
+					if err != nil {
+						return err
+					}
+					if ok {
+						_, err = fmt.Fprintf(e.stdout, "\n%s\n", queries.AbolitionNote(since))
+						return err
+					}
+				}
+				return nil
 			}
 		},
 	}
