@@ -350,7 +350,17 @@ func appendValues(vals []parquet.Value, arr arrow.Array, nullable bool, c, lo, h
 			vals = append(vals, leaf(i, parquet.Int64Value(int64(a.Value(i)))))
 		}
 	case *array.List:
-		elems := a.ListValues().(*array.String)
+		// The elements are strings (codes, flags, technologies) or doubles (a split's shares).
+		var elem func(j int) parquet.Value
+		switch e := a.ListValues().(type) {
+		case *array.String:
+			elem = func(j int) parquet.Value { return parquet.ByteArrayValue(bytesOf(e.Value(j))) }
+		case *array.Float64:
+			elem = func(j int) parquet.Value { return parquet.DoubleValue(e.Value(j)) }
+		default:
+			panic(fmt.Sprintf("BUG: writerbench: no parquet-go values for %s", arr.DataType()))
+		}
+		elems := a.ListValues()
 		for i := lo; i < hi; i++ {
 			if a.IsNull(i) {
 				vals = append(vals, parquet.Value{}.Level(0, 0, c))
@@ -369,7 +379,7 @@ func appendValues(vals []parquet.Value, arr arrow.Array, nullable bool, c, lo, h
 				if elems.IsNull(int(j)) {
 					vals = append(vals, parquet.Value{}.Level(rep, 2, c))
 				} else {
-					vals = append(vals, parquet.ByteArrayValue(bytesOf(elems.Value(int(j)))).Level(rep, 3, c))
+					vals = append(vals, elem(int(j)).Level(rep, 3, c))
 				}
 			}
 		}
