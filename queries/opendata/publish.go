@@ -278,7 +278,11 @@ func publishOne(ctx context.Context, db *sql.DB, d dataset, root string, o Optio
 			r.Dialect = &dialect{Delimiter: ",", DoubleQuote: true, Header: true, LineTerminator: "\r\n", QuoteChar: "\""}
 			if name == excelCSV {
 				// The byte order mark is part of UTF-8 (RFC 3629 section 6), so the encoding
-				// stays utf-8; Frictionless readers skip the mark.
+				// stays utf-8. The file is a plain data resource, with the same schema and
+				// dialect for reference, and data.csv is the package's tabular resource:
+				// datapackage-js takes the mark for part of the first column's name and
+				// refuses the header of a table read from this file.
+				r.Profile = "data-resource"
 				r.Name = strings.ReplaceAll(d.Name, "_", "-") + "-excel-csv"
 				r.Title = "Bản CSV cho Excel (UTF-8 có BOM) / CSV for Excel (UTF-8 with a byte order mark)"
 				r.Description = "Cùng nội dung với data.csv, thêm dấu BOM ở đầu tệp để Excel trên Windows hiển thị đúng tiếng Việt. / " +
