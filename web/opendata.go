@@ -196,6 +196,23 @@ func (s *Server) publishedPeriod(label string) (string, odCatalog, bool) {
 	return dir, cat, true
 }
 
+// periodRedirect sends /opendata/<period>, typed without its final slash, to the period's
+// index; any other name at the top of the tree is a file for next.
+func (s *Server) periodRedirect(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		label := r.PathValue("period")
+		if _, _, ok := s.publishedPeriod(label); ok {
+			target := "/opendata/" + label + "/"
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, target, http.StatusMovedPermanently)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func (s *Server) renderOpenData(w http.ResponseWriter, v odView) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := odPage.Execute(w, v); err != nil {

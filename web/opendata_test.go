@@ -133,6 +133,15 @@ func TestOpenDataIndex(t *testing.T) {
 		assert.Equal(t, 404, code, path)
 		assert.NotContains(t, body, "leak", path)
 	}
+	// A period typed without its final slash is sent to its index; the dashboard links to the
+	// index of all periods.
+	code, _, body = get(t, srv.URL+"/opendata/2025?lang=en")
+	assert.Equal(t, 200, code)
+	assert.Contains(t, body, `<h2>Period 2025</h2>`)
+	code, _, _ = get(t, srv.URL+"/opendata/2023")
+	assert.Equal(t, 404, code)
+	_, _, body = get(t, srv.URL+"/?period=2025&lang=en")
+	assert.Contains(t, body, `<a href="/opendata/?lang=en">Open data</a>`)
 	code, _, body = get(t, srv.URL+"/opendata/2025/catalog.json")
 	assert.Equal(t, 200, code)
 	assert.Contains(t, body, `"period": "2025"`)

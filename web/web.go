@@ -108,7 +108,9 @@ func New(cfg Config) *Server {
 		// other folder is never listed, and the files are served as they are.
 		s.mux.HandleFunc("GET /opendata/{$}", s.openDataRoot)
 		s.mux.HandleFunc("GET /opendata/{period}/{$}", s.openDataPeriod)
-		s.mux.Handle("GET /opendata/", http.StripPrefix("/opendata/", http.FileServer(noListing{http.Dir(cfg.OpenData)})))
+		files := http.StripPrefix("/opendata/", http.FileServer(noListing{http.Dir(cfg.OpenData)}))
+		s.mux.Handle("GET /opendata/{period}", s.periodRedirect(files))
+		s.mux.Handle("GET /opendata/", files)
 	}
 	if cfg.Events != nil {
 		s.mux.Handle("POST /api/v1/events", cfg.Events)
