@@ -87,7 +87,7 @@ type pageView struct {
 var page = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="{{.Lang}}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.T.title}}</title><link rel="stylesheet" href="/static/style.css"></head>
+<title>{{.T.title}}</title><link rel="icon" href="/static/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/static/style.css"></head>
 <body>
 <header>
 <h1>{{.T.title}}</h1>
@@ -113,7 +113,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <tbody>{{range .Rows}}<tr><td>{{.Label}}</td>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Value}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>
 </main>
-<footer>{{if .OpenData}}<a href="/opendata/{{.Period}}/catalog.json">{{.T.data}}</a> · {{end}}{{if .Feed}}<a href="/feeds/ministry">{{.T.feed}}</a> · {{end}}<a href="/api/v1/indicators?period={{.Period}}">API</a></footer>
+<footer>{{if .OpenData}}<a href="/opendata/?lang={{.Lang}}">{{.T.data}}</a> · {{end}}{{if .Feed}}<a href="/feeds/ministry">{{.T.feed}}</a> · {{end}}<a href="/api/v1/indicators?period={{.Period}}">API</a></footer>
 </body></html>
 `))
 

@@ -354,6 +354,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{http.MethodGet, "/healthz", "", http.StatusOK},
 		{http.MethodGet, "/metrics", "", http.StatusOK},
 		{http.MethodGet, "/static/style.css", "", http.StatusOK},
+		{http.MethodGet, "/favicon.ico", "", http.StatusOK},
 		{http.MethodGet, "/feeds/ministry", "", http.StatusNotFound},
 		{http.MethodGet, "/no/such/page", "", http.StatusNotFound},
 		{http.MethodPost, "/api/v1/sql", `{"query":"SELECT 1"}`, http.StatusUnauthorized},

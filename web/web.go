@@ -102,8 +102,15 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /feeds/ministry/{file}", s.feedFile)
 	sub, _ := fs.Sub(static, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(sub)))
+	s.mux.HandleFunc("GET /favicon.ico", favicon)
 	if cfg.OpenData != "" {
-		s.mux.Handle("GET /opendata/", http.StripPrefix("/opendata/", http.FileServer(noListing{http.Dir(cfg.OpenData)})))
+		// The folders of all periods and of one period are HTML indexes people can read; any
+		// other folder is never listed, and the files are served as they are.
+		s.mux.HandleFunc("GET /opendata/{$}", s.openDataRoot)
+		s.mux.HandleFunc("GET /opendata/{period}/{$}", s.openDataPeriod)
+		files := http.StripPrefix("/opendata/", http.FileServer(noListing{http.Dir(cfg.OpenData)}))
+		s.mux.Handle("GET /opendata/{period}", s.periodRedirect(files))
+		s.mux.Handle("GET /opendata/", files)
 	}
 	if cfg.Events != nil {
 		s.mux.Handle("POST /api/v1/events", cfg.Events)
@@ -143,6 +150,18 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// favicon answers the browsers that ask for /favicon.ico whatever the page says (for the JSON
+// and CSV answers, which have no page) with the SVG icon, rather than a 404 in every log.
+func favicon(w http.ResponseWriter, r *http.Request) {
+	b, err := static.ReadFile("static/favicon.svg")
+	if err != nil {
+		panic("BUG: favicon.svg is not embedded: " + err.Error())
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	_, _ = w.Write(b)
 }
 
 // noListing serves files but never a directory listing.

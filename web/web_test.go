@@ -130,7 +130,11 @@ func TestRoutes(t *testing.T) {
 	code, _, body = get(t, srv.URL+"/opendata/2025/indicators/data.csv")
 	assert.Equal(t, 200, code)
 	assert.Equal(t, "x\n1\n", body)
+	// A period folder is an HTML index only once the period is published (it has a
+	// catalog.json, TestOpenDataIndex); other folders are never listed.
 	code, _, _ = get(t, srv.URL+"/opendata/2025/")
+	assert.Equal(t, 404, code, "no catalog.json: not a published period")
+	code, _, _ = get(t, srv.URL+"/opendata/2025/indicators/")
 	assert.Equal(t, 404, code, "no directory listings")
 
 	post := func(token, q string) (int, map[string]any) {

@@ -104,3 +104,50 @@ var fieldDocs = map[string][2]string{
 	"responses":     {"Responses", "Số phản hồi"}, "satisfied": {"Responses with satisfaction 4 or 5", "Số phản hồi hài lòng (4, 5)"},
 	"satisfaction_rate": {"Share satisfied", "Tỷ lệ hài lòng"},
 }
+
+// closedSets says which columns hold one of a closed set of values: the contract's list
+// (schema.Lists) the column's values come from, by dataset and column. The column named kind
+// is a tourism site's kind in one dataset and an administrative unit's kind in another.
+var closedSets = map[string]map[string]string{
+	"indicators":             {"scope_level": "gov_levels"},
+	"satisfaction":           {"scope_level": "gov_levels"},
+	"commune_criteria":       {"criteria_set": "criteria_sets"},
+	"online_dossiers":        {"level": "gov_levels"},
+	"smart_models":           {"field": "model_fields", "scope": "model_scopes"},
+	"tourism_sites":          {"kind": "site_kinds"},
+	"digital_infrastructure": {"kind": "unit_kinds"},
+	"funding":                {"source": "fund_sources", "task": "fund_tasks"},
+}
+
+// valueDocs explains every value of the closed sets in Vietnamese and English, by list; a test
+// checks that every value of every list used in closedSets has its explanation.
+var valueDocs = map[string]map[string][2]string{
+	"gov_levels": {"province": {"tỉnh", "province"}, "district": {"cấp huyện (huyện, thị xã, thành phố)", "district level (district, town or city)"},
+		"commune": {"cấp xã (xã, phường, thị trấn)", "commune level (commune, ward or township)"}},
+	"criteria_sets": {"commune_ntm": {"bộ tiêu chí xã nông thôn mới", "commune NTM criteria"},
+		"commune_ntm_advanced":  {"bộ tiêu chí xã nông thôn mới nâng cao", "advanced commune NTM criteria"},
+		"district_ntm":          {"bộ tiêu chí huyện nông thôn mới", "district NTM criteria"},
+		"district_ntm_advanced": {"bộ tiêu chí huyện nông thôn mới nâng cao", "advanced district NTM criteria"}},
+	"model_fields": {"security_order": {"an ninh, trật tự", "security and public order"}, "economy": {"kinh tế", "economy"},
+		"rural_tourism": {"du lịch nông thôn", "rural tourism"}, "environment": {"môi trường", "environment"},
+		"culture": {"văn hóa", "culture"}, "education": {"giáo dục", "education"}, "health": {"y tế", "health"},
+		"other": {"lĩnh vực khác", "other"}},
+	"model_scopes": {"commune": {"xã", "commune"}, "village": {"thôn", "village"}},
+	"site_kinds": {"community_tourism": {"du lịch cộng đồng", "community-based tourism"}, "eco": {"du lịch sinh thái", "ecotourism"},
+		"cultural_heritage": {"di sản văn hóa", "cultural heritage"}, "craft_village": {"làng nghề", "craft village"},
+		"agritourism": {"du lịch nông nghiệp", "agritourism"}},
+	"unit_kinds": {"tỉnh": {"tỉnh", "province"}, "thành phố": {"thành phố", "city"}, "thị xã": {"thị xã", "town"},
+		"huyện": {"huyện", "rural district"}, "phường": {"phường", "ward"}, "xã": {"xã", "commune"},
+		"thị trấn": {"thị trấn", "township"}, "thôn": {"thôn", "village"}, "bản": {"bản", "village (in the mountains)"},
+		"tổ dân phố": {"tổ dân phố", "residential group"}, "khu phố": {"khu phố", "urban quarter"}},
+	"fund_sources": {"central_budget": {"ngân sách trung ương", "central budget"}, "province_budget": {"ngân sách tỉnh", "province budget"},
+		"district_budget": {"ngân sách huyện", "district budget"}, "commune_budget": {"ngân sách xã", "commune budget"},
+		"socialized":          {"xã hội hóa (đóng góp của doanh nghiệp, người dân)", "private and community contributions"},
+		"integrated_programs": {"lồng ghép từ các chương trình khác", "integrated from other programmes"},
+		"other":               {"nguồn khác", "other"}},
+	"fund_tasks": {"communication_training": {"truyền thông, đào tạo", "communication and training"},
+		"digital_government": {"chính quyền số", "digital government"}, "digital_economy": {"kinh tế số", "digital economy"},
+		"digital_society": {"xã hội số", "digital society"}, "digital_infrastructure_data": {"hạ tầng số và dữ liệu", "digital infrastructure and data"},
+		"policy": {"cơ chế, chính sách", "policy"}, "pilot_models": {"mô hình thí điểm", "pilot models"},
+		"management": {"quản lý, điều hành", "management"}},
+}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"github.com/thanhhoa-ntm/ntm/events/schema"
 	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 	"github.com/thanhhoa-ntm/ntm/queries"
 )
@@ -233,7 +234,14 @@ func publishOne(ctx context.Context, db *sql.DB, d dataset, root string, o Optio
 	if err := fsx.Replace(parquetTmp, parquetPath); err != nil {
 		return dataPackage{}, 0, fmt.Errorf("parquet: %w", err)
 	}
-	resources := []string{"data.csv", "data.parquet"}
+	// data-excel.csv is data.csv behind a UTF-8 byte order mark: Excel on Windows reads a CSV
+	// without one in the machine's ANSI code page and garbles every Vietnamese letter, while
+	// many programs (Go's encoding/csv, awk, older pandas) keep the mark as part of the first
+	// column's name. Two files, each declared with its own resource, serve both.
+	if err := fsx.WriteFile(filepath.Join(dir, excelCSV), append([]byte(utf8BOM), csvBuf.Bytes()...), 0o644); err != nil {
+		return dataPackage{}, 0, err
+	}
+	resources := []string{"data.csv", excelCSV, "data.parquet"}
 	if d.Geo {
 		if err := writeGeoJSON(filepath.Join(dir, "data.geojson"), d, cols, types, data); err != nil {
 			return dataPackage{}, 0, err
@@ -251,7 +259,8 @@ func publishOne(ctx context.Context, db *sql.DB, d dataset, root string, o Optio
 			{Title: "Kho dữ liệu NTM Thanh Hóa (ntm): sự kiện do các đơn vị cấp tỉnh, huyện, xã, thôn báo cáo / Thanh Hóa NTM data warehouse: events reported by province, district, commune and village units"},
 			{Title: "Kế hoạch chuyển đổi số trong xây dựng nông thôn mới tỉnh Thanh Hóa giai đoạn 2022-2025 (UBND tỉnh, 20/10/2022) / Thanh Hóa plan for digital transformation in NTM 2022-2025"},
 		},
-		TitleVI: d.TitleVI, TitleEN: d.TitleEN, Period: o.Period.Label,
+		TitleVI: d.TitleVI, TitleEN: d.TitleEN, DescriptionVI: d.DescriptionVI, DescriptionEN: d.DescEN,
+		Note: o.note, Period: o.Period.Label,
 		KnownAt: o.DataKnownAt.UTC().Format(time.RFC3339Nano),
 	}
 	for _, name := range resources {
@@ -267,8 +276,23 @@ func publishOne(ctx context.Context, db *sql.DB, d dataset, root string, o Optio
 			r.Profile, r.Format, r.Mediatype, r.Encoding = "tabular-data-resource", "csv", "text/csv", "utf-8"
 			r.Schema = &schema
 			r.Dialect = &dialect{Delimiter: ",", DoubleQuote: true, Header: true, LineTerminator: "\r\n", QuoteChar: "\""}
+			if name == excelCSV {
+				// The byte order mark is part of UTF-8 (RFC 3629 section 6), so the encoding
+				// stays utf-8. The file is a plain data resource, with the same schema and
+				// dialect for reference, and data.csv is the package's tabular resource:
+				// datapackage-js takes the mark for part of the first column's name and
+				// refuses the header of a table read from this file.
+				r.Profile = "data-resource"
+				r.Name = strings.ReplaceAll(d.Name, "_", "-") + "-excel-csv"
+				r.Title = "Bản CSV cho Excel (UTF-8 có BOM) / CSV for Excel (UTF-8 with a byte order mark)"
+				r.Description = "Cùng nội dung với data.csv, thêm dấu BOM ở đầu tệp để Excel trên Windows hiển thị đúng tiếng Việt. / " +
+					"The same content as data.csv, with a byte order mark at the start so that Excel on Windows shows Vietnamese letters correctly."
+			}
 		case ".parquet":
-			r.Profile, r.Format, r.Mediatype = "tabular-data-resource", "parquet", "application/vnd.apache.parquet"
+			// Frictionless v1 allows tabular-data-resource only for CSV or inline JSON data
+			// (datapackage-js refuses to read a Parquet file declared so); a Parquet file is a
+			// plain data resource. Its schema still says what each column means.
+			r.Profile, r.Format, r.Mediatype = "data-resource", "parquet", "application/vnd.apache.parquet"
 			r.Schema = &schema
 		case ".geojson":
 			r.Profile, r.Format, r.Mediatype, r.Encoding = "data-resource", "geojson", "application/geo+json", "utf-8"
@@ -328,7 +352,22 @@ func checkSuppressed(cols []string, data [][]any) error {
 
 func fieldFor(name, dbType string, d dataset) field {
 	doc := fieldDocs[name]
-	f := field{Name: name, Description: doc[0] + " (" + doc[1] + ")", DescriptionVI: doc[1], DescriptionEN: doc[0]}
+	f := field{Name: name, Title: doc[1], Description: doc[0] + " (" + doc[1] + ")", DescriptionVI: doc[1], DescriptionEN: doc[0]}
+	// A column of a closed set declares the set as an enum constraint and explains each value
+	// in its descriptions, so that a reader of "commune_ntm_advanced" knows what it means.
+	var enum []string
+	if list, ok := closedSets[d.Name][name]; ok {
+		enum = schema.Lists[list]
+		var vi, en []string
+		for _, v := range enum {
+			m := valueDocs[list][v]
+			vi = append(vi, v+" = "+m[0])
+			en = append(en, v+" = "+m[1])
+		}
+		f.DescriptionVI += ". Giá trị: " + strings.Join(vi, "; ") + "."
+		f.DescriptionEN += ". Values: " + strings.Join(en, "; ") + "."
+		f.Description = f.DescriptionEN + " (" + f.DescriptionVI + ")"
+	}
 	switch {
 	case dbType == "VARCHAR":
 		f.Type = "string"
@@ -359,6 +398,12 @@ func fieldFor(name, dbType string, d dataset) field {
 		if c.Maximum != nil {
 			f.Constraints.Maximum = c.Maximum
 		}
+	}
+	if enum != nil {
+		if f.Constraints == nil {
+			f.Constraints = &constraints{}
+		}
+		f.Constraints.Enum = enum
 	}
 	num := func(v float64) *float64 { return &v }
 	switch name {
@@ -453,6 +498,12 @@ func writeGeoJSON(path string, d dataset, cols []string, types []*sql.ColumnType
 	return fsx.WriteFile(path, b.Bytes(), 0o644)
 }
 
+// excelCSV is the name of the CSV variant with a byte order mark, for Excel.
+const excelCSV = "data-excel.csv"
+
+// utf8BOM is the UTF-8 encoding of U+FEFF, which tells Excel that a CSV file is UTF-8.
+const utf8BOM = "\ufeff"
+
 type catalog struct {
 	Period   string         `json:"period"`
 	KnownAt  string         `json:"known_at"`
@@ -479,8 +530,14 @@ type dataPackage struct {
 	Resources   []resource `json:"resources"`
 	TitleVI     string     `json:"ntm:title_vi"`
 	TitleEN     string     `json:"ntm:title_en"`
-	Period      string     `json:"ntm:period"`
-	KnownAt     string     `json:"ntm:known_at"`
+	// DescriptionVI and DescriptionEN are the description in one language each, and Note the
+	// abolition note (queries.AbolitionNote), so that the open-data index of ntm serve can show
+	// a page in one language without cutting Description apart.
+	DescriptionVI string `json:"ntm:description_vi"`
+	DescriptionEN string `json:"ntm:description_en"`
+	Note          string `json:"ntm:note,omitempty"`
+	Period        string `json:"ntm:period"`
+	KnownAt       string `json:"ntm:known_at"`
 }
 
 type license struct {
@@ -494,16 +551,18 @@ type source struct {
 }
 
 type resource struct {
-	Profile   string       `json:"profile"`
-	Name      string       `json:"name"`
-	Path      string       `json:"path"`
-	Format    string       `json:"format"`
-	Mediatype string       `json:"mediatype"`
-	Encoding  string       `json:"encoding,omitempty"`
-	Bytes     int64        `json:"bytes"`
-	Hash      string       `json:"hash"`
-	Dialect   *dialect     `json:"dialect,omitempty"`
-	Schema    *tableSchema `json:"schema,omitempty"`
+	Profile     string       `json:"profile"`
+	Name        string       `json:"name"`
+	Path        string       `json:"path"`
+	Title       string       `json:"title,omitempty"`
+	Description string       `json:"description,omitempty"`
+	Format      string       `json:"format"`
+	Mediatype   string       `json:"mediatype"`
+	Encoding    string       `json:"encoding,omitempty"`
+	Bytes       int64        `json:"bytes"`
+	Hash        string       `json:"hash"`
+	Dialect     *dialect     `json:"dialect,omitempty"`
+	Schema      *tableSchema `json:"schema,omitempty"`
 }
 
 type dialect struct {
@@ -521,7 +580,10 @@ type tableSchema struct {
 }
 
 type field struct {
-	Name          string       `json:"name"`
+	Name string `json:"name"`
+	// Title is the column's Vietnamese name, which tools such as Frictionless and CKAN show
+	// in place of the machine name.
+	Title         string       `json:"title"`
 	Type          string       `json:"type"`
 	Description   string       `json:"description"`
 	DescriptionVI string       `json:"ntm:description_vi"`
@@ -531,6 +593,7 @@ type field struct {
 
 type constraints struct {
 	Required bool     `json:"required,omitempty"`
+	Enum     []string `json:"enum,omitempty"`
 	Minimum  *float64 `json:"minimum,omitempty"`
 	Maximum  *float64 `json:"maximum,omitempty"`
 }

@@ -93,21 +93,25 @@ type pkg struct {
 	Title     string                  `json:"title"`
 	Licenses  []struct{ Name string } `json:"licenses"`
 	Resources []struct {
-		Path   string          `json:"path"`
-		Format string          `json:"format"`
-		Bytes  int64           `json:"bytes"`
-		Hash   string          `json:"hash"`
-		Schema json.RawMessage `json:"schema"`
+		Profile string          `json:"profile"`
+		Path    string          `json:"path"`
+		Format  string          `json:"format"`
+		Bytes   int64           `json:"bytes"`
+		Hash    string          `json:"hash"`
+		Schema  json.RawMessage `json:"schema"`
 	} `json:"resources"`
 }
 
-// checkTree validates every datapackage.json against the Frictionless profiles, every hash and
-// size against its file, and every CSV against its declared schema (re-read by DuckDB with the
-// declared types, and every primary key unique).
+// checkTree validates every datapackage.json against the Frictionless profiles, every resource
+// against the profile it declares (tabular-data-resource only for CSV, as v1 allows), every hash
+// and size against its file, and every CSV against its declared schema (re-read by DuckDB with
+// the declared types, every primary key unique, every value of a closed set in its enum, every
+// column titled in Vietnamese). The Excel variant is data.csv behind a byte order mark.
 func checkTree(t *testing.T, dir string) map[string]int {
 	t.Helper()
 	dp := compiler(t)
 	tabular := compile(t, "tabular-data-resource.json")
+	plain := compile(t, "data-resource.json")
 	ts := compile(t, "table-schema.json")
 	db, err := sql.Open("duckdb", "")
 	require.NoError(t, err)
@@ -147,16 +151,42 @@ func checkTree(t *testing.T, dir string) map[string]int {
 			sum := sha256.Sum256(f)
 			assert.Equal(t, "sha256:"+hex.EncodeToString(sum[:]), r.Hash, r.Path)
 			assert.Equal(t, int64(len(f)), r.Bytes, r.Path)
+			switch r.Profile {
+			case "tabular-data-resource":
+				require.Equal(t, "csv", r.Format, "%s %s: v1 allows a tabular data resource only for CSV", d.Name, r.Path)
+				require.NoError(t, tabular.Validate(generic[i]), d.Name)
+			case "data-resource":
+				require.NoError(t, plain.Validate(generic[i]), d.Name)
+			default:
+				t.Fatalf("%s %s: profile %q", d.Name, r.Path, r.Profile)
+			}
+			if r.Path == "data.csv" {
+				assert.Equal(t, "tabular-data-resource", r.Profile, d.Name)
+			}
+			if r.Path == "data.parquet" {
+				assert.Equal(t, "data-resource", r.Profile, d.Name)
+				assert.Equal(t, "application/vnd.apache.parquet", generic[i]["mediatype"], d.Name)
+			}
 			if r.Format != "csv" {
 				continue
 			}
-			require.NoError(t, tabular.Validate(generic[i]), d.Name)
+			if r.Path == "data-excel.csv" {
+				plainCSV, err := os.ReadFile(filepath.Join(dir, d.Name, "data.csv"))
+				require.NoError(t, err)
+				require.Equal(t, append([]byte("\xEF\xBB\xBF"), plainCSV...), f, "%s: the Excel variant is data.csv behind a UTF-8 BOM", d.Name)
+				f = plainCSV
+			} else {
+				require.False(t, bytes.HasPrefix(f, []byte("\xEF\xBB\xBF")), "%s: data.csv has no BOM", d.Name)
+			}
 			sdoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.Schema))
 			require.NoError(t, err)
 			require.NoError(t, ts.Validate(sdoc), d.Name)
 			var schema struct {
 				Fields []struct {
-					Name, Type string
+					Name, Type, Title, Description string
+					Constraints                    struct {
+						Enum []string `json:"enum"`
+					} `json:"constraints"`
 				} `json:"fields"`
 				PrimaryKey []string `json:"primaryKey"`
 			}
@@ -169,7 +199,17 @@ func checkTree(t *testing.T, dir string) map[string]int {
 			var cols []string
 			for j, fl := range schema.Fields {
 				assert.Equal(t, fl.Name, recs[0][j])
+				assert.NotEmpty(t, fl.Title, "%s.%s has a Vietnamese title", d.Name, fl.Name)
 				cols = append(cols, "'"+fl.Name+"': '"+duck[fl.Type]+"'")
+				if fl.Constraints.Enum == nil {
+					continue
+				}
+				assert.Contains(t, fl.Description, "Values: ", "%s.%s explains its values", d.Name, fl.Name)
+				for _, rec := range recs[1:] {
+					if rec[j] != "" {
+						assert.Contains(t, fl.Constraints.Enum, rec[j], "%s.%s", d.Name, fl.Name)
+					}
+				}
 			}
 			var n int64
 			q := "SELECT count(*) FROM read_csv('" + filepath.Join(dir, d.Name, r.Path) + "', header = true, columns = {" + strings.Join(cols, ", ") + "})"
@@ -315,6 +355,43 @@ func TestPublishPast2to63(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, [][]string{{"fiscal_year", "source", "task", "district_code", "allocated_vnd", "disbursed_vnd"},
 		{"2025", "province_budget", "digital_government", "381", den, num}}, recs)
+
+	// The funding package declares its closed sets, explains them, and titles its columns in
+	// Vietnamese; its CSV file is a tabular data resource, the Excel variant and the Parquet file
+	// plain data resources (Frictionless v1 allows the tabular profile only for CSV, and
+	// datapackage-js refuses a tabular CSV that starts with a byte order mark).
+	var fp struct {
+		Resources []struct {
+			Name, Profile, Path, Format, Encoding string
+			Schema                                struct {
+				Fields []struct {
+					Name, Title, Description string
+					Constraints              struct {
+						Enum []string `json:"enum"`
+					} `json:"constraints"`
+				} `json:"fields"`
+			} `json:"schema"`
+		} `json:"resources"`
+	}
+	require.NoError(t, json.Unmarshal(files["funding/datapackage.json"], &fp))
+	profiles := map[string]string{}
+	for _, r := range fp.Resources {
+		profiles[r.Path] = r.Profile + " " + r.Format + " " + r.Name
+	}
+	assert.Equal(t, map[string]string{"data.csv": "tabular-data-resource csv funding-csv",
+		"data-excel.csv": "data-resource csv funding-excel-csv",
+		"data.parquet":   "data-resource parquet funding-parquet"}, profiles)
+	fields := map[string]int{}
+	for i, f := range fp.Resources[0].Schema.Fields {
+		fields[f.Name] = i
+	}
+	src := fp.Resources[0].Schema.Fields[fields["source"]]
+	assert.Equal(t, "Nguồn vốn", src.Title)
+	assert.Equal(t, []string{"central_budget", "province_budget", "district_budget", "commune_budget", "socialized", "integrated_programs", "other"}, src.Constraints.Enum)
+	assert.Contains(t, src.Description, "socialized = private and community contributions")
+	assert.Contains(t, src.Description, "socialized = xã hội hóa")
+	assert.Equal(t, "Kinh phí giải ngân (đồng)", fp.Resources[0].Schema.Fields[fields["disbursed_vnd"]].Title)
+	assert.Nil(t, fp.Resources[0].Schema.Fields[fields["allocated_vnd"]].Constraints.Enum, "an amount is no closed set")
 
 	db, err := sql.Open("duckdb", "")
 	require.NoError(t, err)
