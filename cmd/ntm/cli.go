@@ -44,7 +44,7 @@ func (u usageError) Error() string { return u.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func commands() []command {
-	return []command{generateCommand(), validateCommand(), ingestCommand(), sqlCommand(), verifyCommand(), brokerCommand(), produceCommand(), indicatorsCommand(), qualityCommand(), publishCommand(), demoCommand(), reportCommand(), serveCommand(), tokenCommand(), compactCommand()}
+	return []command{generateCommand(), validateCommand(), ingestCommand(), sqlCommand(), verifyCommand(), brokerCommand(), produceCommand(), indicatorsCommand(), qualityCommand(), publishCommand(), demoCommand(), reportCommand(), serveCommand(), tokenCommand(), compactCommand(), versionCommand()}
 }
 
 func printUsage(w io.Writer) {
@@ -59,7 +59,8 @@ Lệnh / commands:`)
 	}
 	fmt.Fprintln(w, `
 Mỗi cờ cũng đặt được bằng biến môi trường NTM_<CỜ> / every flag can also be set by an
-environment variable NTM_<FLAG> (e.g. NTM_SEED). "ntm <command> -h" shows a command's flags.`)
+environment variable NTM_<FLAG> (e.g. NTM_SEED). "ntm <command> -h" shows a command's flags;
+"ntm --version" prints the version.`)
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -75,6 +76,11 @@ func runEnv(ctx context.Context, args []string, e env) int {
 			return exitUsage
 		}
 		return exitOK
+	}
+	// --version is the conventional spelling that scripts and bug reports try first; it is the
+	// version command.
+	if args[0] == "--version" || args[0] == "-version" {
+		args = []string{"version"}
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {

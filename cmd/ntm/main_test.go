@@ -140,3 +140,16 @@ func TestFlagsFromEnvironment(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, "unknown scale")
 }
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		t.Run(args[0], func(t *testing.T) {
+			code, out, stderr := ntm(t, "", args...)
+			require.Equal(t, exitOK, code, stderr)
+			require.Regexp(t, `^ntm \S.* \(go1\.[0-9]+\S*, DuckDB v[0-9]+\.[0-9]+\.[0-9]+\S*\)\n$`, out)
+		})
+	}
+	code, _, stderr := ntm(t, "", "version", "extra")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "unexpected argument")
+}
