@@ -16,12 +16,12 @@ var indicatorColumns = []string{"indicator_id", "period", "scope_level", "scope_
 func indicatorsCommand() command {
 	return command{
 		name:    "indicators",
-		usage:   "--warehouse DIR --period P [--known-at TS] [--format table|csv|json]",
+		usage:   "--warehouse DIR --period P [--known-at TS|DATE] [--format table|csv|json]",
 		summary: "tính các chỉ tiêu so với mục tiêu 2025 / the plan's indicators against the 2025 targets",
 		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
 			dir := fs.String("warehouse", "", "warehouse directory")
 			period := fs.String("period", "", "a year (2025), a quarter (2025-Q3) or a month (2025-07)")
-			knownAt := fs.String("known-at", "", "answer as the warehouse knew it at this RFC 3339 instant")
+			knownAt := fs.String("known-at", "", knownAtHelp)
 			format := fs.String("format", "table", "output: table, csv or json")
 			return func(ctx context.Context, e env, args []string) error {
 				if len(args) > 0 {

@@ -95,6 +95,10 @@ func TestIndicatorsGoldenSmallStream(t *testing.T) {
 	code, out2, errOut := ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2100-01-01T00:00:00Z")
 	require.Equal(t, exitOK, code, errOut)
 	assert.Equal(t, out, out2)
+	// A bare date means the end of that local day, so the same answer.
+	code, out2, errOut = ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2100-01-01")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Equal(t, out, out2)
 	// Before anything was committed, nothing counts.
 	code, out3, errOut := ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2020-01-01T00:00:00Z")
 	require.Equal(t, exitOK, code, errOut)

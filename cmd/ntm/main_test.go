@@ -104,6 +104,7 @@ func TestUsageErrors(t *testing.T) {
 		{"compact without warehouse", []string{"compact"}, "--warehouse is required"},
 		{"compact bad table", []string{"compact", "--warehouse", "w", "--table", "events"}, "use events_log, dead_letters or all"},
 		{"compact bad size", []string{"compact", "--warehouse", "w", "--target-size", "big"}, "--target-size"},
+		{"bad known-at", []string{"indicators", "--warehouse", "w", "--period", "2025", "--known-at", "2025-13-01"}, "nor a date (e.g. 2025-12-31)"},
 		{"compact one file", []string{"compact", "--warehouse", "w", "--min-files", "1"}, "at least 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
