@@ -88,6 +88,23 @@ func TestValidateReadsStdin(t *testing.T) {
 	require.Contains(t, out, "e.g. line 5:", "line numbers count blank lines too")
 }
 
+// A file saved by a Windows editor starts with a UTF-8 byte order mark; its first event counts.
+func TestValidateAcceptsALeadingBOM(t *testing.T) {
+	ev := `{"event_id":"a","event_type":"survey.response","schema_version":1,"occurred_at":"2025-03-01T08:00:00+07:00","recorded_at":"2025-03-01T08:00:00Z","source":{"level":"commune","unit_code":"15814","system":"app"},"unit_code":"15814","payload":{"survey_id":"s1","satisfaction":5}}`
+	file := filepath.Join(t.TempDir(), "bom.ndjson")
+	require.NoError(t, os.WriteFile(file, []byte("\uFEFF"+ev+"\r\n"), 0o644))
+	code, out, stderr := ntm(t, "", "validate", "--strict", file)
+	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, "1", countLines(out)["survey.response"])
+
+	// A BOM elsewhere is not skipped: the line is not JSON, and says so.
+	code, out, _ = ntm(t, ev+"\n\uFEFF"+strings.Replace(ev, `"a"`, `"b"`, 1)+"\n", "validate", "-")
+	require.Equal(t, exitOK, code)
+	require.Equal(t, "1", countLines(out)["survey.response"])
+	require.Equal(t, "1", countLines(out)["not_json"])
+	require.Contains(t, out, "e.g. line 2:")
+}
+
 func TestUsageErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
