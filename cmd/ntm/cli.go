@@ -60,7 +60,10 @@ Lệnh / commands:`)
 	fmt.Fprintln(w, `
 Mỗi cờ cũng đặt được bằng biến môi trường NTM_<CỜ> / every flag can also be set by an
 environment variable NTM_<FLAG> (e.g. NTM_SEED). "ntm <command> -h" shows a command's flags;
-"ntm --version" prints the version.`)
+"ntm --version" prints the version.
+Cờ đặt được trước hoặc sau đối số; sau "--" mọi thứ là đối số / flags may come before or after
+the arguments (ntm sql "SELECT 1" --warehouse W); after "--" everything is an argument, for a
+query or a file name that starts with "-".`)
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -97,13 +100,14 @@ func runEnv(ctx context.Context, args []string, e env) int {
 			fmt.Fprintln(stderr, "ntm:", err)
 			return exitUsage
 		}
-		if err := fs.Parse(args[1:]); err != nil {
+		flagArgs, positional := splitArgs(fs, args[1:])
+		if err := fs.Parse(flagArgs); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return exitOK
 			}
 			return exitUsage
 		}
-		err := runFn(ctx, e, fs.Args())
+		err := runFn(ctx, e, append(fs.Args(), positional...))
 		switch {
 		case err == nil:
 			return exitOK
@@ -117,6 +121,43 @@ func runEnv(ctx context.Context, args []string, e env) int {
 	}
 	fmt.Fprintf(stderr, "ntm: unknown command %q; run \"ntm help\" to list the commands\n", args[0])
 	return exitUsage
+}
+
+// splitArgs separates a command's flags from its positional arguments, so that flags may follow
+// them as well as precede them (ntm sql "SELECT 1" --warehouse W), which the flag package alone
+// does not allow: it stops at the first argument that is not a flag. An argument starting with
+// "-" is a flag, with the next argument its value unless it is a boolean flag or says "=value";
+// "-" alone is a positional argument (standard input), and everything after "--" is positional,
+// which is how a query or a file name that starts with "-" is given. Flag errors (an unknown
+// flag, a missing value) are left to fs.Parse, which reports them in its own words.
+func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return flags, append(positional, args[i+1:]...)
+		case len(a) < 2 || a[0] != '-':
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return flags, positional
 }
 
 // applyEnv sets each flag from its environment variable NTM_<FLAG> (dashes become

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
 // ntm runs the command line in process and returns its exit code, stdout and stderr.
@@ -170,4 +172,59 @@ func TestVersion(t *testing.T) {
 	code, _, stderr := ntm(t, "", "version", "extra")
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, "unexpected argument")
+}
+
+func TestSplitArgs(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.String("warehouse", "", "")
+	fs.Bool("strict", false, "")
+	for _, tc := range []struct {
+		name              string
+		args, flags, rest []string
+	}{
+		{"flags first", []string{"--warehouse", "w", "q"}, []string{"--warehouse", "w"}, []string{"q"}},
+		{"flags after", []string{"q", "--warehouse", "w"}, []string{"--warehouse", "w"}, []string{"q"}},
+		{"interspersed", []string{"a", "-strict", "b", "--warehouse=w", "c"}, []string{"-strict", "--warehouse=w"}, []string{"a", "b", "c"}},
+		{"a boolean flag takes no value", []string{"--strict", "f"}, []string{"--strict"}, []string{"f"}},
+		{"a value may start with a dash", []string{"--warehouse", "-w", "q"}, []string{"--warehouse", "-w"}, []string{"q"}},
+		{"a dash alone is standard input", []string{"-", "--strict"}, []string{"--strict"}, []string{"-"}},
+		{"after -- everything is positional", []string{"--warehouse", "w", "--", "-1", "--strict"}, []string{"--warehouse", "w"}, []string{"-1", "--strict"}},
+		{"-- as a flag's value", []string{"--warehouse", "--", "q", "--strict"}, []string{"--warehouse", "--", "--strict"}, []string{"q"}},
+		{"an unknown flag is left to Parse", []string{"q", "--nope", "x"}, []string{"--nope"}, []string{"q", "x"}},
+		{"a missing value is left to Parse", []string{"q", "--warehouse"}, []string{"--warehouse"}, []string{"q"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			flags, rest := splitArgs(fs, tc.args)
+			require.Equal(t, tc.flags, flags)
+			require.Equal(t, tc.rest, rest)
+		})
+	}
+}
+
+// Flags may follow a command's arguments: ntm sql "q" --warehouse W, ntm validate FILE --strict.
+func TestFlagsAfterArguments(t *testing.T) {
+	dir := t.TempDir()
+	wh, err := warehouse.Open(context.Background(), dir, true)
+	require.NoError(t, err)
+	wh.Close()
+
+	code, out, stderr := ntm(t, "", "sql", "SELECT 42 AS n", "--warehouse", dir, "--format", "csv")
+	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, "n\n42\n", out)
+	// After --, a query may start with a dash, and a flag-like word is part of it.
+	code, out, stderr = ntm(t, "", "sql", "--format", "csv", "--warehouse", dir, "--", "-- a comment\nSELECT 7 AS n")
+	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, "n\n7\n", out)
+	code, out, stderr = ntm(t, "", "sql", "--warehouse", dir, "--", "SELECT", "'--format' AS f")
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, out, "--format")
+
+	file := filepath.Join(t.TempDir(), "bad.ndjson")
+	require.NoError(t, os.WriteFile(file, []byte("[1]\n"), 0o644))
+	code, _, stderr = ntm(t, "", "validate", file, "--strict")
+	require.Equal(t, exitFailure, code, "--strict after the file still counts")
+	require.Contains(t, stderr, "would be rejected")
+	code, _, stderr = ntm(t, "", "validate", file, "--nope")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "flag provided but not defined: -nope")
 }
