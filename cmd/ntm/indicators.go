@@ -46,9 +46,19 @@ func indicatorsCommand() command {
 				if err := writeIndicators(e.stdout, *format, rows); err != nil {
 					return err
 				}
-				// A table is read by a person: say why district-level rows are empty and the
-				// scopes are communes. CSV and JSON stay data only (scope_level says it).
+				// A table is read by a person: say when the period holds no data, so that its
+				// zeros are not read as results, and why district-level rows are empty and the
+				// scopes are communes. CSV and JSON stay data only (scope_level says the latter).
 				if *format == "table" {
+					has, err := queries.PeriodHasEvents(ctx, db, p, at)
+					if err != nil {
+						return err
+					}
+					if !has {
+						if _, err := fmt.Fprintf(e.stdout, "\n%s\n", queries.NoDataNote(p)); err != nil {
+							return err
+						}
+					}
 					since, ok, err := queries.DistrictsAbolished(ctx, db, p, at)
 					if err != nil {
 						return err
