@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -23,6 +24,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	// self is how the user runs ntm, for the commands a command suggests (ntm demo's closing
+	// lines): "bin/ntm" after make build, "ntm" when it is on the PATH. Empty means "ntm".
+	self string
 	// crashpoint is called by ingest at the named moments of a flush (ingest.Config.Crashpoint);
 	// only the crash tests set it, to kill the process at such a moment.
 	crashpoint func(point string)
@@ -34,6 +38,31 @@ type command struct {
 	usage   string // the argument synopsis
 	summary string // one line, Vietnamese / English
 	flags   func(fs *flag.FlagSet) func(ctx context.Context, e env, args []string) error
+}
+
+// name is how the user runs ntm, to write into a suggested command line.
+func (e env) name() string {
+	if e.self == "" {
+		return "ntm"
+	}
+	return e.self
+}
+
+// invokedAs is the name to suggest for running ntm again, from the arg0 it was started with: as
+// typed when it is a bare name (found on the PATH) or a relative path (bin/ntm, ./ntm), since
+// that is what works in the user's shell. An absolute path under tmpDir is a binary that go run
+// built and will delete, so the suggestion is make build's bin/ntm instead; another absolute
+// path is an installed binary and is kept.
+func invokedAs(arg0, tmpDir string) string {
+	switch {
+	case arg0 == "":
+		return "ntm"
+	case !filepath.IsAbs(arg0):
+		return arg0
+	case tmpDir != "" && strings.HasPrefix(arg0, filepath.Clean(tmpDir)+string(filepath.Separator)):
+		return "bin/ntm"
+	}
+	return arg0
 }
 
 // usageError is bad usage: the message says what to fix, and the exit code is 2.

@@ -228,3 +228,29 @@ func TestFlagsAfterArguments(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, "flag provided but not defined: -nope")
 }
+
+func TestInvokedAs(t *testing.T) {
+	tmp := filepath.Join(string(filepath.Separator), "tmp")
+	for _, tc := range []struct{ arg0, want string }{
+		{"", "ntm"},
+		{"ntm", "ntm"},
+		{"bin/ntm", "bin/ntm"},
+		{"./ntm", "./ntm"},
+		{filepath.Join(tmp, "go-build1", "b001", "exe", "ntm"), "bin/ntm"},
+		{filepath.Join(string(filepath.Separator), "usr", "local", "bin", "ntm"), filepath.Join(string(filepath.Separator), "usr", "local", "bin", "ntm")},
+		{filepath.Join(string(filepath.Separator), "tmpx", "ntm"), filepath.Join(string(filepath.Separator), "tmpx", "ntm")},
+	} {
+		require.Equal(t, tc.want, invokedAs(tc.arg0, tmp), tc.arg0)
+	}
+}
+
+// The demo's closing lines name the binary as the user ran it, so that they paste as they are.
+func TestDemoNextCommands(t *testing.T) {
+	var b bytes.Buffer
+	printDemoNext(&b, env{self: "bin/ntm"}.name(), "ntm-demo/warehouse", "2025")
+	require.Equal(t, "Truy vấn / query:     bin/ntm sql --warehouse ntm-demo/warehouse\n"+
+		"Chỉ tiêu / indicators: bin/ntm indicators --warehouse ntm-demo/warehouse --period 2025\n", b.String())
+	b.Reset()
+	printDemoNext(&b, env{}.name(), "w", "2025-Q3")
+	require.Contains(t, b.String(), "Truy vấn / query:     ntm sql --warehouse w\n")
+}
