@@ -53,6 +53,8 @@ type shellState struct {
 	db             *sql.DB
 	mode           string // table, csv or json
 	stdout, stderr io.Writer
+	// remember adds an entry to the history; nil when there is none (input that is no terminal).
+	remember func(entry string)
 }
 
 // shell reads statements ending in ';' and dot commands, and runs each; errors are printed and
@@ -83,11 +85,16 @@ func (s *shellState) interactive(ctx context.Context, cfg *readline.Config) erro
 	ctx, stop := signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM)
 	defer stop()
 	cfg.Prompt = promptNew
+	// The shell saves history itself, a statement at a time, rather than readline a line at a
+	// time: recalling a statement typed over several lines must bring back all of it.
+	cfg.DisableAutoSaveHistory = true
 	rl, err := readline.NewEx(cfg)
 	if err != nil {
 		return fmt.Errorf("readline: %w", err)
 	}
 	defer rl.Close()
+	s.remember = func(entry string) { _ = rl.SaveHistory(entry) }
+	defer func() { s.remember = nil }()
 	// Closing readline ends a pending read, so a SIGTERM at the prompt ends the shell.
 	unblock := context.AfterFunc(ctx, func() { rl.Close() })
 	defer unblock()
@@ -142,6 +149,7 @@ func historyFile() string {
 // dot command under a context from stmt.
 func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext) error {
 	var open strings.Builder // a statement not yet ended by ';'
+	var typed []string       // the lines typed since the last history entry
 	for {
 		line, err := next(open.Len() > 0)
 		if ctx.Err() != nil {
@@ -150,6 +158,7 @@ func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext)
 		switch {
 		case errors.Is(err, errAbandoned):
 			open.Reset()
+			typed = typed[:0]
 			continue
 		case errors.Is(err, io.EOF):
 			if open.Len() > 0 {
@@ -161,6 +170,7 @@ func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext)
 		}
 		if open.Len() == 0 {
 			if cmd := strings.TrimSpace(line); strings.HasPrefix(cmd, ".") {
+				s.record([]string{cmd})
 				qctx, cancel := stmt(ctx)
 				quit, err := s.dot(qctx, cmd)
 				cancel()
@@ -175,10 +185,14 @@ func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext)
 		}
 		open.WriteString(line)
 		open.WriteByte('\n')
+		typed = append(typed, line)
 		stmts, rest, pending := queries.SplitStatements(open.String())
 		open.Reset()
 		if pending {
 			open.WriteString(rest)
+		} else {
+			s.record(typed)
+			typed = typed[:0]
 		}
 		for _, q := range stmts {
 			qctx, cancel := stmt(ctx)
@@ -194,6 +208,33 @@ func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext)
 				fmt.Fprintln(s.stderr, "error:", err)
 			}
 		}
+	}
+}
+
+// record adds the lines of one finished input (statements, or a dot command) to the history as
+// one entry, its lines joined by spaces, since the history file holds an entry a line. A line
+// holding "--" may end in a comment, which would swallow the lines joined after it; such input
+// is kept a line an entry, as typed. Blank input is not kept.
+func (s *shellState) record(lines []string) {
+	if s.remember == nil {
+		return
+	}
+	var parts []string
+	split := false
+	for i, l := range lines {
+		if t := strings.TrimSpace(l); t != "" {
+			parts = append(parts, t)
+			split = split || (i < len(lines)-1 && strings.Contains(l, "--"))
+		}
+	}
+	if split {
+		for _, p := range parts {
+			s.remember(p)
+		}
+		return
+	}
+	if len(parts) > 0 {
+		s.remember(strings.Join(parts, " "))
 	}
 }
 

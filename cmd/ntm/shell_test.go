@@ -147,7 +147,33 @@ SELECT 'after quit' AS x;
 		saved, err := os.ReadFile(history)
 		require.NoError(t, err)
 		assert.Contains(t, string(saved), "2 AS two;\n.mode csv\n")
+		// A statement typed over two lines is one history entry; an abandoned one is none.
+		assert.Equal(t, "SELECT 1 AS one, 2 AS two;\n.mode csv\nSELECT 3 AS three;\n", string(saved))
 	})
+}
+
+func TestShellHistoryEntries(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		want  []string
+	}{
+		{"one line", []string{"SELECT 1;"}, []string{"SELECT 1;"}},
+		{"lines joined", []string{"SELECT 1 AS one,", "   2 AS two", "", "FROM t;"}, []string{"SELECT 1 AS one, 2 AS two FROM t;"}},
+		{"a comment at the end may stay", []string{"SELECT 1,", "2; -- two"}, []string{"SELECT 1, 2; -- two"}},
+		// Joined, the comment would swallow what follows it: one entry a line instead.
+		{"a comment inside", []string{"SELECT 1, -- one", "2;"}, []string{"SELECT 1, -- one", "2;"}},
+		{"blank", []string{"  ", ""}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			s := &shellState{remember: func(e string) { got = append(got, e) }}
+			s.record(tc.lines)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+	// Without a terminal there is no history.
+	(&shellState{}).record([]string{"SELECT 1;"})
 }
 
 func TestShellHistoryFile(t *testing.T) {
