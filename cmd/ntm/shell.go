@@ -28,9 +28,10 @@ const (
 const shellHelp = `Câu lệnh SQL kết thúc bằng ';' và có thể viết trên nhiều dòng.
 SQL statements end with ';' and may span lines.
 
-  .tables              liệt kê view và bảng / list the views and tables
-  .schema [TÊN/NAME]   cột, kiểu và chú thích của TÊN; không có TÊN: mọi view và chú thích
-                       NAME's columns, types and comments; without NAME: every view's comment
+  .tables              liệt kê view, bảng và macro / list the views, tables and macros
+  .schema [TÊN/NAME]   cột, kiểu và chú thích của TÊN; không có TÊN: mọi view, macro và chú thích
+                       NAME's columns, types and comments; without NAME: every view's and
+                       macro's comment
   .mode table|csv|json đổi định dạng kết quả / switch the output format
   .help                trợ giúp này / this help
   .quit, .exit         thoát (hoặc Ctrl-D) / quit (or Ctrl-D)
@@ -279,9 +280,23 @@ const relations = `SELECT view_name AS name, coalesce(comment, '') AS comment FR
 UNION ALL
 SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE NOT internal`
 
-// tables prints the name of each view and table, one a line, sorted.
+// macros are the session's macros that users call (indicators(p, known_at), units_at,
+// quality_*, ...), each named with its parameters; the events_by_type schema holds only the
+// per-type views' helpers. A macro without a comment says what kind it is.
+const macros = `SELECT function_name || '(' || array_to_string(parameters, ', ') || ')' AS name,
+       coalesce(comment, CASE function_type WHEN 'table_macro' THEN 'macro bảng / table macro: FROM ' || function_name || '(…)'
+                                            ELSE 'macro / scalar macro' END) AS comment,
+       function_name
+FROM duckdb_functions()
+WHERE NOT internal AND function_type IN ('macro', 'table_macro') AND schema_name = 'main'`
+
+// listed is what .tables and .schema list: the views, the tables and the macros.
+const listed = relations + "\nUNION ALL\nSELECT name, comment FROM (" + macros + ")"
+
+// tables prints the name of each view and table, and each macro with its parameters, one a
+// line, sorted.
 func (s *shellState) tables(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT name FROM ("+relations+") ORDER BY name")
+	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT name FROM ("+listed+") ORDER BY name")
 	if err != nil {
 		return fmt.Errorf(".tables: %w", err)
 	}
@@ -303,9 +318,9 @@ func (s *shellState) tables(ctx context.Context) error {
 	return nil
 }
 
-// views prints every view and table with its comment.
+// views prints every view, table and macro with its comment.
 func (s *shellState) views(ctx context.Context) error {
-	lines, err := s.query(ctx, "SELECT name, comment FROM ("+relations+") ORDER BY name")
+	lines, err := s.query(ctx, "SELECT DISTINCT name, comment FROM ("+listed+") ORDER BY name")
 	if err != nil {
 		return fmt.Errorf(".schema: %w", err)
 	}
@@ -320,7 +335,19 @@ func (s *shellState) columns(ctx context.Context, name string) error {
 		return fmt.Errorf(".schema: %w", err)
 	}
 	if len(about) == 0 {
-		return fmt.Errorf(".schema: không có view hay bảng / no view or table named %q; see .tables", name)
+		// A macro has no columns to list until it is called: its parameters and comment say
+		// how to call it.
+		m, err := s.query(ctx, "SELECT DISTINCT name, comment FROM ("+macros+") WHERE lower(function_name) = lower(?) ORDER BY name", name)
+		if err != nil {
+			return fmt.Errorf(".schema: %w", err)
+		}
+		if len(m) == 0 {
+			return fmt.Errorf(".schema: không có view, bảng hay macro / no view, table or macro named %q; see .tables", name)
+		}
+		for _, r := range m {
+			fmt.Fprintf(s.stdout, "%s: %s\n", r[0], r[1])
+		}
+		return nil
 	}
 	cols, err := s.query(ctx, `SELECT column_name, data_type, coalesce(comment, '') FROM duckdb_columns()
 WHERE NOT internal AND lower(table_name) = lower(?) ORDER BY column_index`, name)

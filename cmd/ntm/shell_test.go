@@ -55,6 +55,10 @@ SELECT 'after quit' AS x;
 			assert.Contains(t, tables, name)
 		}
 		assert.NotContains(t, tables, "duckdb_views", "internal views are not listed")
+		for _, macro := range []string{"indicators(p, known_at)", "units_at(on_date, known_at)", "quality_late(start_d, end_d, known_at)"} {
+			assert.Contains(t, tables, macro, "the macros are listed with their parameters")
+		}
+		assert.NotContains(t, tables, "dossier_completed()", "the per-type views' helpers are not")
 
 		// .schema events_log: the view's comment, then each column with its type and comment.
 		assert.NotEqual(t, "events_log: ", lines[end], "the view has a comment")
@@ -87,6 +91,10 @@ SELECT 'after quit' AS x;
 				out: []string{"events_log ", "dead_letters ", "admin_units "}},
 			{name: "schema of an unknown name", script: ".schema nowhere\n",
 				errOut: []string{"nowhere", ".tables"}},
+			{name: "schema lists the macros", script: ".schema\n",
+				out: []string{"\nindicators(p, known_at)  ", "\nunits_at(on_date, known_at)  "}},
+			{name: "schema of a macro", script: ".schema UNITS_AT\n",
+				out: []string{"units_at(on_date, known_at): macro bảng / table macro: FROM units_at(…)\n"}},
 			{name: "statements on one line and semicolons in quotes", script: "SELECT 'x;' AS a; SELECT $$y;$$ AS b; ;\n",
 				out: []string{"\nx;\n", "\ny;\n"}},
 			{name: "last statement without semicolon", script: "SELECT 9 AS nine\n",
