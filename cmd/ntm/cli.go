@@ -154,18 +154,19 @@ func runEnv(ctx context.Context, args []string, e env) int {
 
 // splitArgs separates a command's flags from its positional arguments, so that flags may follow
 // them as well as precede them (ntm sql "SELECT 1" --warehouse W), which the flag package alone
-// does not allow: it stops at the first argument that is not a flag. An argument starting with
-// "-" is a flag, with the next argument its value unless it is a boolean flag or says "=value";
-// "-" alone is a positional argument (standard input), and everything after "--" is positional,
-// which is how a query or a file name that starts with "-" is given. Flag errors (an unknown
-// flag, a missing value) are left to fs.Parse, which reports them in its own words.
+// does not allow: it stops at the first argument that is not a flag. An argument of one or two
+// dashes and a letter is a flag, with the next argument its value unless it is a boolean flag or
+// says "=value"; anything else is positional: "-" alone (standard input), a negative number
+// (SELECT -1), a query opening with a "-- comment". Everything after "--" is positional, which
+// is how any other argument that starts with "-" is given. Flag errors (an unknown flag, a
+// missing value) are left to fs.Parse, which reports them in its own words.
 func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
 			return flags, append(positional, args[i+1:]...)
-		case len(a) < 2 || a[0] != '-':
+		case !isFlag(a):
 			positional = append(positional, a)
 			continue
 		}
@@ -187,6 +188,16 @@ func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string) {
 		}
 	}
 	return flags, positional
+}
+
+// isFlag reports whether a looks like a flag: one or two dashes, then a letter.
+func isFlag(a string) bool {
+	name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+	if len(name) == len(a) || name == "" {
+		return false
+	}
+	c := name[0]
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
 // applyEnv sets each flag from its environment variable NTM_<FLAG> (dashes become

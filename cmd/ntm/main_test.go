@@ -190,6 +190,9 @@ func TestSplitArgs(t *testing.T) {
 		{"a dash alone is standard input", []string{"-", "--strict"}, []string{"--strict"}, []string{"-"}},
 		{"after -- everything is positional", []string{"--warehouse", "w", "--", "-1", "--strict"}, []string{"--warehouse", "w"}, []string{"-1", "--strict"}},
 		{"-- as a flag's value", []string{"--warehouse", "--", "q", "--strict"}, []string{"--warehouse", "--", "--strict"}, []string{"q"}},
+		{"a negative number is an argument", []string{"SELECT", "-1", "--warehouse", "w"}, []string{"--warehouse", "w"}, []string{"SELECT", "-1"}},
+		{"a comment is an argument", []string{"-- c\nSELECT 1", "-strict"}, []string{"-strict"}, []string{"-- c\nSELECT 1"}},
+		{"three dashes are an argument", []string{"---x"}, nil, []string{"---x"}},
 		{"an unknown flag is left to Parse", []string{"q", "--nope", "x"}, []string{"--nope"}, []string{"q", "x"}},
 		{"a missing value is left to Parse", []string{"q", "--warehouse"}, []string{"--warehouse"}, []string{"q"}},
 	} {
@@ -215,6 +218,9 @@ func TestFlagsAfterArguments(t *testing.T) {
 	code, out, stderr = ntm(t, "", "sql", "--format", "csv", "--warehouse", dir, "--", "-- a comment\nSELECT 7 AS n")
 	require.Equal(t, exitOK, code, stderr)
 	require.Equal(t, "n\n7\n", out)
+	code, out, stderr = ntm(t, "", "sql", "-- a comment\nSELECT -1 AS n", "--format", "csv", "--warehouse", dir)
+	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, "n\n-1\n", out, "a query opening with a comment needs no --")
 	code, out, stderr = ntm(t, "", "sql", "--warehouse", dir, "--", "SELECT", "'--format' AS f")
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, out, "--format")
