@@ -93,6 +93,8 @@ SELECT 'after quit' AS x;
 				errOut: []string{"nowhere", ".tables"}},
 			{name: "schema lists the macros", script: ".schema\n",
 				out: []string{"\nindicators(p, known_at)  ", "\nunits_at(on_date, known_at)  "}},
+			{name: "schema of the targets", script: ".schema indicator_targets\n",
+				out: []string{"indicator_targets: The plan's 2025 target", "(mã chỉ tiêu)\n", "(mục tiêu đến năm 2025)\n"}},
 			{name: "schema of a macro", script: ".schema UNITS_AT\n",
 				out: []string{"units_at(on_date, known_at): macro bảng / table macro: FROM units_at(…)\n"}},
 			{name: "statements on one line and semicolons in quotes", script: "SELECT 'x;' AS a; SELECT $$y;$$ AS b; ;\n",
