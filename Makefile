@@ -7,12 +7,17 @@ BIN      := bin/ntm
 DEMO_DIR ?= ntm-demo
 FUZZTIME ?= 10s
 
-.PHONY: all build demo test fuzz bench microbench reliability reliability-short lint clean
+.PHONY: all build install demo test fuzz bench microbench reliability reliability-short lint clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ntm
+
+# Installs the binary as ntm into $(go env GOPATH)/bin (or GOBIN), so that it runs from anywhere
+# as the README's commands are written.
+install:
+	$(GO) install ./cmd/ntm
 
 # The main job on embedded defaults: ntm demo starts an in-process Kafka-protocol broker,
 # generates the province's stream, produces it, ingests it into the Iceberg warehouse, computes

@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -253,6 +254,56 @@ func Append(path string, e Entry) error {
 	f.Tokens = append(f.Tokens, e)
 	if _, err := NewStore(f.Tokens); err != nil {
 		return fmt.Errorf("token file %s: %w", path, err)
+	}
+	return writeFile(path, f, mode)
+}
+
+// ErrNoSuchToken means a token file has no entry of the name asked for.
+var ErrNoSuchToken = errors.New("no token of that name")
+
+// Entries returns the entries of the token file at path, validated as Load validates them, so
+// that a listing never shows a file that ntm serve would refuse as if it were in force.
+func Entries(path string) ([]Entry, error) {
+	f, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := NewStore(f.Tokens); err != nil {
+		return nil, fmt.Errorf("token file %s: %w", path, err)
+	}
+	return f.Tokens, nil
+}
+
+// Remove deletes the entry named name from the token file at path and returns it, replacing
+// the file atomically as Append does and keeping its mode. A name the file does not hold is
+// ErrNoSuchToken, and the file is left as it was.
+func Remove(path, name string) (Entry, error) {
+	f, err := readFile(path)
+	if err != nil {
+		return Entry{}, err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return Entry{}, fmt.Errorf("token file: %w", err)
+	}
+	i := slices.IndexFunc(f.Tokens, func(e Entry) bool { return e.Name == name })
+	if i < 0 {
+		return Entry{}, fmt.Errorf("token file %s: %q: %w", path, name, ErrNoSuchToken)
+	}
+	removed := f.Tokens[i]
+	f.Tokens = slices.Delete(f.Tokens, i, i+1)
+	if err := writeFile(path, f, st.Mode().Perm()); err != nil {
+		return Entry{}, err
+	}
+	return removed, nil
+}
+
+// writeFile replaces the token file at path with f: written to a temporary file beside it,
+// synced, renamed and the directory synced, so that a crash leaves the old file or the new one.
+func writeFile(path string, f File, mode os.FileMode) error {
+	if f.Tokens == nil {
+		// An empty file still says "tokens": [], not null, so that it reads back as it was.
+		f.Tokens = []Entry{}
 	}
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {

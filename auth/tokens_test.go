@@ -211,3 +211,58 @@ func TestAppend(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, left)
 }
+
+func TestEntriesAndRemove(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.json")
+	_, err := auth.Entries(path)
+	require.ErrorIs(t, err, os.ErrNotExist)
+	tokens := map[string]string{}
+	for _, e := range []auth.Entry{
+		{Name: "xa-thieu-thanh", Role: auth.RoleReporter, Unit: "15814"},
+		{Name: "analyst", Role: auth.RoleAnalyst, ExpiresAt: "2026-01-01T00:00:00Z"},
+	} {
+		tok, h := auth.NewToken()
+		e.SHA256 = h
+		require.NoError(t, auth.Append(path, e))
+		tokens[e.Name] = tok
+	}
+	require.NoError(t, os.Chmod(path, 0o640))
+	entries, err := auth.Entries(path)
+	require.NoError(t, err)
+	require.Len(t, entries, 2)
+	require.Equal(t, "xa-thieu-thanh", entries[0].Name)
+	require.Equal(t, "2026-01-01T00:00:00Z", entries[1].ExpiresAt)
+
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+	_, err = auth.Remove(path, "nobody")
+	require.ErrorIs(t, err, auth.ErrNoSuchToken)
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, before, after, "a name not in the file leaves it as it was")
+
+	removed, err := auth.Remove(path, "xa-thieu-thanh")
+	require.NoError(t, err)
+	require.Equal(t, "15814", removed.Unit)
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o640), st.Mode().Perm(), "the file keeps its mode")
+	s, err := auth.Load(path)
+	require.NoError(t, err)
+	_, err = s.Authenticate(request("Bearer "+tokens["xa-thieu-thanh"]), now)
+	require.ErrorIs(t, err, auth.ErrUnknownToken, "a removed token is refused")
+	_, err = s.Authenticate(request("Bearer "+tokens["analyst"]), now)
+	require.NoError(t, err, "the others still work")
+
+	_, err = auth.Remove(path, "analyst")
+	require.NoError(t, err)
+	entries, err = auth.Entries(path)
+	require.NoError(t, err)
+	require.Empty(t, entries)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"tokens":[]}`, string(data))
+	left, err := filepath.Glob(filepath.Join(filepath.Dir(path), "*.tmp"))
+	require.NoError(t, err)
+	require.Empty(t, left)
+}

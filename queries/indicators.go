@@ -108,3 +108,28 @@ func AbolitionNote(since time.Time) string {
 	return "Cấp huyện không còn từ " + d + " (chính quyền địa phương hai cấp): các chỉ tiêu cấp huyện để trống, phạm vi là các xã, phường trực thuộc tỉnh. / " +
 		"The district level was abolished on " + d + " (two-level local government): district-level indicators are empty, and the scopes are the communes directly under the province."
 }
+
+// PeriodHasEvents reports whether the warehouse knows, at knownAt (nil: now), any event dated in
+// the period other than the register of administrative units. Human-facing outputs use it to say
+// that a period's zeros mean no data rather than a measured result.
+func PeriodHasEvents(ctx context.Context, db *sql.DB, p Period, knownAt *time.Time) (bool, error) {
+	var at any
+	if knownAt != nil {
+		at = knownAt.UTC()
+	}
+	// Literal bounds, as in Indicators, so that DuckDB prunes the event log's files by date.
+	var has bool
+	err := db.QueryRowContext(ctx, fmt.Sprintf(`SELECT has_events FROM period_has_events(DATE '%s', DATE '%s', CAST(? AS TIMESTAMPTZ))`,
+		p.Start.Format(time.DateOnly), p.End.Format(time.DateOnly)), at).Scan(&has)
+	if err != nil {
+		return false, fmt.Errorf("events in %s: %w", p.Label, err)
+	}
+	return has, nil
+}
+
+// NoDataNote is the sentence, in Vietnamese and English, that human-facing outputs show for a
+// period in which the warehouse holds no event.
+func NoDataNote(p Period) string {
+	return "Kho không có sự kiện nào trong kỳ " + p.Label + " (ngoài danh mục đơn vị hành chính): các số 0 và ô trống là thiếu dữ liệu, không phải kết quả đo được; các giá trị khác có từ các kỳ trước. / " +
+		"The warehouse holds no event dated in " + p.Label + " (besides the register of administrative units): its zeros and blanks mean no data, not a measured result; other values stand from earlier periods."
+}

@@ -241,6 +241,14 @@ SELECT CASE WHEN (SELECT count(*) FROM units_at(on_date, known_at) WHERE level =
                   WHERE e.business_date <= CAST(on_date AS DATE)
                     AND e.code IN (SELECT code FROM unit_states(known_at) WHERE level = 'district')) END AS since;
 
+-- period_has_events: whether any event other than the register of administrative units
+-- (admin_unit.*) is dated (business_date) in [start_d, end_d] and known at known_at. Without one,
+-- a period's indicators are zeros and blanks for want of data, and human-facing outputs say so.
+CREATE OR REPLACE MACRO period_has_events(start_d, end_d, known_at) AS TABLE
+SELECT EXISTS (SELECT 1 FROM known_events(NULL, known_at)
+               WHERE business_date BETWEEN CAST(start_d AS DATE) AND CAST(end_d AS DATE)
+                 AND NOT starts_with(event_type, 'admin_unit.')) AS has_events;
+
 -- admin_units: the effective-dated hierarchy. One row per code and period of validity
 -- [valid_from, valid_to) (valid_to NULL: still valid), with its status (active; merged into, or
 -- split with its entities going to, merged_into; dissolved) and its parent, district and

@@ -3,6 +3,8 @@ package warehouse_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -108,9 +110,35 @@ func TestCheckAbortsTheCommit(t *testing.T) {
 	assert.Empty(t, offsets(t, wh, warehouse.EventsLog))
 }
 
+// Opening what is no warehouse says what is at the path, since a wrong path is likelier than a
+// warehouse never ingested; only where the path could be a new warehouse does it name ingest.
 func TestOpenWithoutCreate(t *testing.T) {
-	_, err := warehouse.Open(context.Background(), t.TempDir(), false)
-	require.ErrorIs(t, err, warehouse.ErrNoWarehouse)
+	ctx := context.Background()
+	wh, err := warehouse.Open(ctx, t.TempDir(), true)
+	require.NoError(t, err)
+	require.NoError(t, wh.Close())
+	file := filepath.Join(t.TempDir(), "a-file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	for _, tc := range []struct {
+		name, dir, want string
+		ingest          bool
+	}{
+		{"empty directory", t.TempDir(), "the directory holds no warehouse (no iceberg/ntm/events_log/metadata); check the path, or", true},
+		{"missing directory", filepath.Join(t.TempDir(), "typo"), "the directory does not exist; check the path, or", true},
+		{"a file", file, "it is a file, not a directory; check the path", false},
+		{"inside a warehouse", filepath.Join(wh.Dir(), "iceberg", "ntm"), "it is inside the warehouse " + wh.Dir() + "; give --warehouse " + wh.Dir(), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := warehouse.Open(ctx, tc.dir, false)
+			require.ErrorIs(t, err, warehouse.ErrNoWarehouse)
+			require.ErrorContains(t, err, tc.want)
+			if tc.ingest {
+				require.ErrorContains(t, err, `to create a warehouse there, run "ntm ingest --warehouse `+tc.dir+`"`)
+			} else {
+				require.NotContains(t, err.Error(), "ntm ingest")
+			}
+		})
+	}
 }
 
 // RetryCommit, the loop of every catalog commit: a stage that lost a race is staged again on

@@ -31,6 +31,39 @@ import (
 // for one to be created.
 var ErrNoWarehouse = errors.New("no warehouse")
 
+// isWarehouse reports whether dir holds a warehouse: its events_log table has metadata.
+func isWarehouse(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "iceberg", Namespace, EventsLog, "metadata"))
+	return err == nil
+}
+
+// noWarehouse explains why abs (given as dir) is no warehouse. A mistyped or wrong path is the
+// likelier cause than a warehouse never ingested, so the message says what is at the path and
+// names the fix for that first; creating a warehouse with ingest comes last.
+func noWarehouse(abs, dir string) error {
+	ingest := fmt.Sprintf("to create a warehouse there, run \"ntm ingest --warehouse %s\"", dir)
+	fi, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w in %s: the directory does not exist; check the path, or %s", ErrNoWarehouse, abs, ingest)
+	case err != nil:
+		return fmt.Errorf("%w in %s: %w; check the path", ErrNoWarehouse, abs, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%w in %s: it is a file, not a directory; check the path", ErrNoWarehouse, abs)
+	}
+	// A path inside a warehouse (its iceberg/ folder, a table) is a common slip: name the top.
+	for p := filepath.Dir(abs); ; p = filepath.Dir(p) {
+		if isWarehouse(p) {
+			return fmt.Errorf("%w in %s: it is inside the warehouse %s; give --warehouse %s", ErrNoWarehouse, abs, p, p)
+		}
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	return fmt.Errorf("%w in %s: the directory holds no warehouse (no iceberg/%s/%s/metadata); check the path, or %s",
+		ErrNoWarehouse, abs, Namespace, EventsLog, ingest)
+}
+
 // Warehouse is an open warehouse directory.
 type Warehouse struct {
 	dir string
@@ -45,8 +78,8 @@ func Open(ctx context.Context, dir string, create bool) (*Warehouse, error) {
 		return nil, fmt.Errorf("warehouse: %w", err)
 	}
 	if !create {
-		if _, err := os.Stat(filepath.Join(abs, "iceberg", Namespace, EventsLog, "metadata")); err != nil {
-			return nil, fmt.Errorf("%w in %s: run \"ntm ingest --warehouse %s\" first", ErrNoWarehouse, abs, dir)
+		if !isWarehouse(abs) {
+			return nil, noWarehouse(abs, dir)
 		}
 	}
 	if err := os.MkdirAll(filepath.Join(abs, "iceberg"), 0o755); err != nil {

@@ -193,8 +193,8 @@ func runDemo(ctx context.Context, e env, o demoOptions) error {
 				scopes++
 			}
 		}
-		fmt.Fprintf(out, "\n  %s\n  Bảng theo %d xã, phường / the table by %d communes: ntm indicators --warehouse %s --period %s --format csv\n",
-			queries.AbolitionNote(since), scopes, scopes, whDir, o.period.Label)
+		fmt.Fprintf(out, "\n  %s\n  Bảng theo %d xã, phường / the table by %d communes: %s indicators --warehouse %s --period %s --format csv\n",
+			queries.AbolitionNote(since), scopes, scopes, e.name(), whDir, o.period.Label)
 	}
 	fmt.Fprintf(out, `
 Đã ghi / written:
@@ -203,11 +203,18 @@ func runDemo(ctx context.Context, e env, o demoOptions) error {
   chỉ tiêu / indicators            %s
   dữ liệu mở / open data           %s
   báo cáo / ministry report        %s
-Truy vấn / query:     ntm sql --warehouse %s
-Chỉ tiêu / indicators: ntm indicators --warehouse %s --period %s
-Tổng thời gian / total: %.1f s
-`, streamPath, whDir, wh.DBFile(), csvPath, pub.Dir, filepath.Join(dir, "reports"), whDir, whDir, o.period.Label, time.Since(start).Seconds())
+`, streamPath, whDir, wh.DBFile(), csvPath, pub.Dir, filepath.Join(dir, "reports"))
+	printDemoNext(out, e.name(), whDir, o.period.Label)
+	fmt.Fprintf(out, "Tổng thời gian / total: %.1f s\n", time.Since(start).Seconds())
 	return nil
+}
+
+// printDemoNext prints the commands to run next on the demo's warehouse, spelt the way the user
+// ran ntm (self), so that they can be pasted into the same shell: after make demo that is
+// bin/ntm, which is not on the PATH.
+func printDemoNext(w io.Writer, self, whDir, period string) {
+	fmt.Fprintf(w, "Truy vấn / query:     %s sql --warehouse %s\n", self, whDir)
+	fmt.Fprintf(w, "Chỉ tiêu / indicators: %s indicators --warehouse %s --period %s\n", self, whDir, period)
 }
 
 // demoReport writes the period's ministry report revision and produces it to Kafka.

@@ -5,10 +5,16 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
+
+// knownAtHelp is the help text of every --known-at flag, so that the commands describe the one
+// parser below in the same words.
+const knownAtHelp = "trạng thái kho tại thời điểm này / as the warehouse knew it at this instant: " +
+	"RFC 3339 (2025-07-01T12:00:00+07:00) or a date (2025-07-01 = the end of that day, UTC+07:00)"
 
 // periodAndKnownAt parses the --period and --known-at flags that the warehouse's jobs share;
 // an empty knownAt means the committed state.
@@ -23,11 +29,26 @@ func periodAndKnownAt(period, knownAt string) (queries.Period, *time.Time, error
 	if knownAt == "" {
 		return p, nil, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, knownAt)
+	t, err := parseKnownAt(knownAt)
 	if err != nil {
-		return p, nil, usagef("--known-at %q is not an RFC 3339 instant (e.g. 2025-12-31T23:59:59+07:00)", knownAt)
+		return p, nil, err
 	}
 	return p, &t, nil
+}
+
+// parseKnownAt reads a --known-at value: an RFC 3339 instant, or a bare YYYY-MM-DD date, which
+// means the last instant of that local day (UTC+07:00), because "as known on 2025-07-01" includes
+// everything committed during that day, as a person reading the date expects.
+func parseKnownAt(s string) (time.Time, error) {
+	if d, err := events.ParseDate(s); err == nil {
+		y, m, day := d.Civil()
+		return time.Date(y, m, day, 23, 59, 59, 999_999_999, events.Local()), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, usagef("--known-at %q is neither an RFC 3339 instant (e.g. 2025-12-31T23:59:59+07:00) nor a date (e.g. 2025-12-31)", s)
+	}
+	return t, nil
 }
 
 // checkFormat accepts the output formats of the query commands.

@@ -16,12 +16,12 @@ var indicatorColumns = []string{"indicator_id", "period", "scope_level", "scope_
 func indicatorsCommand() command {
 	return command{
 		name:    "indicators",
-		usage:   "--warehouse DIR --period P [--known-at TS] [--format table|csv|json]",
+		usage:   "--warehouse DIR --period P [--known-at TS|DATE] [--format table|csv|json]",
 		summary: "tính các chỉ tiêu so với mục tiêu 2025 / the plan's indicators against the 2025 targets",
 		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
 			dir := fs.String("warehouse", "", "warehouse directory")
 			period := fs.String("period", "", "a year (2025), a quarter (2025-Q3) or a month (2025-07)")
-			knownAt := fs.String("known-at", "", "answer as the warehouse knew it at this RFC 3339 instant")
+			knownAt := fs.String("known-at", "", knownAtHelp)
 			format := fs.String("format", "table", "output: table, csv or json")
 			return func(ctx context.Context, e env, args []string) error {
 				if len(args) > 0 {
@@ -46,9 +46,19 @@ func indicatorsCommand() command {
 				if err := writeIndicators(e.stdout, *format, rows); err != nil {
 					return err
 				}
-				// A table is read by a person: say why district-level rows are empty and the
-				// scopes are communes. CSV and JSON stay data only (scope_level says it).
+				// A table is read by a person: say when the period holds no data, so that its
+				// zeros are not read as results, and why district-level rows are empty and the
+				// scopes are communes. CSV and JSON stay data only (scope_level says the latter).
 				if *format == "table" {
+					has, err := queries.PeriodHasEvents(ctx, db, p, at)
+					if err != nil {
+						return err
+					}
+					if !has {
+						if _, err := fmt.Fprintf(e.stdout, "\n%s\n", queries.NoDataNote(p)); err != nil {
+							return err
+						}
+					}
 					since, ok, err := queries.DistrictsAbolished(ctx, db, p, at)
 					if err != nil {
 						return err

@@ -95,6 +95,10 @@ func TestIndicatorsGoldenSmallStream(t *testing.T) {
 	code, out2, errOut := ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2100-01-01T00:00:00Z")
 	require.Equal(t, exitOK, code, errOut)
 	assert.Equal(t, out, out2)
+	// A bare date means the end of that local day, so the same answer.
+	code, out2, errOut = ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2100-01-01")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Equal(t, out, out2)
 	// Before anything was committed, nothing counts.
 	code, out3, errOut := ntm(t, "", "indicators", "--warehouse", dir, "--period", "2025", "--format", "csv", "--known-at", "2020-01-01T00:00:00Z")
 	require.Equal(t, exitOK, code, errOut)
@@ -172,4 +176,48 @@ func TestIndicatorsTableSaysWhyDistrictsAreGone(t *testing.T) {
 	require.Equal(t, exitOK, code, errOut)
 	assert.NotContains(t, out, note)
 	assert.Regexp(t, `gov\.district_ntm_9_5 +2025-Q2 +district +381 +1 +1 +1\.000000`, out)
+}
+
+// A period in which the warehouse holds no event says so in the table, so that its zeros are not
+// read as results; CSV and JSON stay data only, and a period with events has no such note.
+func TestIndicatorsTableSaysWhenAPeriodHasNoData(t *testing.T) {
+	addr := kit.StartBroker(t)
+	kit.Produce(t, addr, kit.Fixture(t, "units.ndjson", "reorganization.ndjson"))
+	dir := t.TempDir()
+	code, out, errOut := ntm(t, "", "ingest", "--brokers", addr, "--warehouse", dir, "--group", "g", "--until-caught-up")
+	require.Equal(t, exitOK, code, out+errOut)
+
+	for _, tc := range []struct {
+		period, knownAt string
+		note            bool
+	}{
+		{"2019", "", true},
+		// Only the register of units is dated in 2022-Q2 (a cooperative registered in 2022-Q1 stands).
+		{"2022-Q2", "", true},
+		{"2022", "", false},
+		{"2025", "", false},
+		// Nothing was known before the ingest.
+		{"2025", "2020-01-01", true},
+	} {
+		t.Run(tc.period+" "+tc.knownAt, func(t *testing.T) {
+			args := []string{"indicators", "--warehouse", dir, "--period", tc.period}
+			if tc.knownAt != "" {
+				args = append(args, "--known-at", tc.knownAt)
+			}
+			code, out, errOut := ntm(t, "", args...)
+			require.Equal(t, exitOK, code, errOut)
+			note := "The warehouse holds no event dated in " + tc.period + " (besides the register of administrative units)"
+			if !tc.note {
+				assert.NotContains(t, out, "no event dated")
+				return
+			}
+			assert.Contains(t, out, note)
+			assert.Contains(t, out, "Kho không có sự kiện nào trong kỳ "+tc.period)
+			for _, format := range []string{"csv", "json"} {
+				code, out, errOut = ntm(t, "", append(args, "--format", format)...)
+				require.Equal(t, exitOK, code, errOut)
+				assert.NotContains(t, out, "no event dated", "%s is data only", format)
+			}
+		})
+	}
 }

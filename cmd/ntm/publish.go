@@ -14,13 +14,13 @@ import (
 func publishCommand() command {
 	return command{
 		name:    "publish",
-		usage:   "--warehouse DIR --period P --out DIR [--known-at TS]",
+		usage:   "--warehouse DIR --period P --out DIR [--known-at TS|DATE]",
 		summary: "xuất bản dữ liệu mở của kỳ / publish the period's open datasets (CSV, Parquet, GeoJSON, Frictionless)",
 		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
 			dir := fs.String("warehouse", "", "warehouse directory")
 			period := fs.String("period", "", "a year (2025), a quarter (2025-Q3) or a month (2025-07)")
 			out := fs.String("out", "", "output directory; the datasets go to OUT/<period>/")
-			knownAt := fs.String("known-at", "", "publish as the warehouse knew it at this RFC 3339 instant")
+			knownAt := fs.String("known-at", "", knownAtHelp)
 			return func(ctx context.Context, e env, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])

@@ -16,12 +16,12 @@ import (
 func qualityCommand() command {
 	return command{
 		name:    "quality",
-		usage:   "--warehouse DIR --period P [--known-at TS] [--format table|csv|json]",
+		usage:   "--warehouse DIR --period P [--known-at TS|DATE] [--format table|csv|json]",
 		summary: "báo cáo chất lượng dữ liệu của kỳ / the period's data-quality report",
 		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
 			dir := fs.String("warehouse", "", "warehouse directory")
 			period := fs.String("period", "", "a year (2025), a quarter (2025-Q3) or a month (2025-07)")
-			knownAt := fs.String("known-at", "", "as the warehouse knew it at this RFC 3339 instant")
+			knownAt := fs.String("known-at", "", knownAtHelp)
 			format := fs.String("format", "table", "output: table, csv or json")
 			limit := fs.Int("limit", 50, "rows shown per section in table output (0: all)")
 			return func(ctx context.Context, e env, args []string) error {

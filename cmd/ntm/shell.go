@@ -28,9 +28,10 @@ const (
 const shellHelp = `Câu lệnh SQL kết thúc bằng ';' và có thể viết trên nhiều dòng.
 SQL statements end with ';' and may span lines.
 
-  .tables              liệt kê view và bảng / list the views and tables
-  .schema [TÊN/NAME]   cột, kiểu và chú thích của TÊN; không có TÊN: mọi view và chú thích
-                       NAME's columns, types and comments; without NAME: every view's comment
+  .tables              liệt kê view, bảng và macro / list the views, tables and macros
+  .schema [TÊN/NAME]   cột, kiểu và chú thích của TÊN; không có TÊN: mọi view, macro và chú thích
+                       NAME's columns, types and comments; without NAME: every view's and
+                       macro's comment
   .mode table|csv|json đổi định dạng kết quả / switch the output format
   .help                trợ giúp này / this help
   .quit, .exit         thoát (hoặc Ctrl-D) / quit (or Ctrl-D)
@@ -53,6 +54,8 @@ type shellState struct {
 	db             *sql.DB
 	mode           string // table, csv or json
 	stdout, stderr io.Writer
+	// remember adds an entry to the history; nil when there is none (input that is no terminal).
+	remember func(entry string)
 }
 
 // shell reads statements ending in ';' and dot commands, and runs each; errors are printed and
@@ -83,11 +86,16 @@ func (s *shellState) interactive(ctx context.Context, cfg *readline.Config) erro
 	ctx, stop := signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM)
 	defer stop()
 	cfg.Prompt = promptNew
+	// The shell saves history itself, a statement at a time, rather than readline a line at a
+	// time: recalling a statement typed over several lines must bring back all of it.
+	cfg.DisableAutoSaveHistory = true
 	rl, err := readline.NewEx(cfg)
 	if err != nil {
 		return fmt.Errorf("readline: %w", err)
 	}
 	defer rl.Close()
+	s.remember = func(entry string) { _ = rl.SaveHistory(entry) }
+	defer func() { s.remember = nil }()
 	// Closing readline ends a pending read, so a SIGTERM at the prompt ends the shell.
 	unblock := context.AfterFunc(ctx, func() { rl.Close() })
 	defer unblock()
@@ -142,6 +150,7 @@ func historyFile() string {
 // dot command under a context from stmt.
 func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext) error {
 	var open strings.Builder // a statement not yet ended by ';'
+	var typed []string       // the lines typed since the last history entry
 	for {
 		line, err := next(open.Len() > 0)
 		if ctx.Err() != nil {
@@ -150,6 +159,7 @@ func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext)
 		switch {
 		case errors.Is(err, errAbandoned):
 			open.Reset()
+			typed = typed[:0]
 			continue
 		case errors.Is(err, io.EOF):
 			if open.Len() > 0 {
@@ -161,6 +171,7 @@ func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext)
 		}
 		if open.Len() == 0 {
 			if cmd := strings.TrimSpace(line); strings.HasPrefix(cmd, ".") {
+				s.record([]string{cmd})
 				qctx, cancel := stmt(ctx)
 				quit, err := s.dot(qctx, cmd)
 				cancel()
@@ -175,10 +186,14 @@ func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext)
 		}
 		open.WriteString(line)
 		open.WriteByte('\n')
+		typed = append(typed, line)
 		stmts, rest, pending := queries.SplitStatements(open.String())
 		open.Reset()
 		if pending {
 			open.WriteString(rest)
+		} else {
+			s.record(typed)
+			typed = typed[:0]
 		}
 		for _, q := range stmts {
 			qctx, cancel := stmt(ctx)
@@ -194,6 +209,33 @@ func (s *shellState) run(ctx context.Context, next lineSource, stmt stmtContext)
 				fmt.Fprintln(s.stderr, "error:", err)
 			}
 		}
+	}
+}
+
+// record adds the lines of one finished input (statements, or a dot command) to the history as
+// one entry, its lines joined by spaces, since the history file holds an entry a line. A line
+// holding "--" may end in a comment, which would swallow the lines joined after it; such input
+// is kept a line an entry, as typed. Blank input is not kept.
+func (s *shellState) record(lines []string) {
+	if s.remember == nil {
+		return
+	}
+	var parts []string
+	split := false
+	for i, l := range lines {
+		if t := strings.TrimSpace(l); t != "" {
+			parts = append(parts, t)
+			split = split || (i < len(lines)-1 && strings.Contains(l, "--"))
+		}
+	}
+	if split {
+		for _, p := range parts {
+			s.remember(p)
+		}
+		return
+	}
+	if len(parts) > 0 {
+		s.remember(strings.Join(parts, " "))
 	}
 }
 
@@ -238,9 +280,23 @@ const relations = `SELECT view_name AS name, coalesce(comment, '') AS comment FR
 UNION ALL
 SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE NOT internal`
 
-// tables prints the name of each view and table, one a line, sorted.
+// macros are the session's macros that users call (indicators(p, known_at), units_at,
+// quality_*, ...), each named with its parameters; the events_by_type schema holds only the
+// per-type views' helpers. A macro without a comment says what kind it is.
+const macros = `SELECT function_name || '(' || array_to_string(parameters, ', ') || ')' AS name,
+       coalesce(comment, CASE function_type WHEN 'table_macro' THEN 'macro bảng / table macro: FROM ' || function_name || '(…)'
+                                            ELSE 'macro / scalar macro' END) AS comment,
+       function_name
+FROM duckdb_functions()
+WHERE NOT internal AND function_type IN ('macro', 'table_macro') AND schema_name = 'main'`
+
+// listed is what .tables and .schema list: the views, the tables and the macros.
+const listed = relations + "\nUNION ALL\nSELECT name, comment FROM (" + macros + ")"
+
+// tables prints the name of each view and table, and each macro with its parameters, one a
+// line, sorted.
 func (s *shellState) tables(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT name FROM ("+relations+") ORDER BY name")
+	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT name FROM ("+listed+") ORDER BY name")
 	if err != nil {
 		return fmt.Errorf(".tables: %w", err)
 	}
@@ -262,9 +318,9 @@ func (s *shellState) tables(ctx context.Context) error {
 	return nil
 }
 
-// views prints every view and table with its comment.
+// views prints every view, table and macro with its comment.
 func (s *shellState) views(ctx context.Context) error {
-	lines, err := s.query(ctx, "SELECT name, comment FROM ("+relations+") ORDER BY name")
+	lines, err := s.query(ctx, "SELECT DISTINCT name, comment FROM ("+listed+") ORDER BY name")
 	if err != nil {
 		return fmt.Errorf(".schema: %w", err)
 	}
@@ -279,7 +335,19 @@ func (s *shellState) columns(ctx context.Context, name string) error {
 		return fmt.Errorf(".schema: %w", err)
 	}
 	if len(about) == 0 {
-		return fmt.Errorf(".schema: không có view hay bảng / no view or table named %q; see .tables", name)
+		// A macro has no columns to list until it is called: its parameters and comment say
+		// how to call it.
+		m, err := s.query(ctx, "SELECT DISTINCT name, comment FROM ("+macros+") WHERE lower(function_name) = lower(?) ORDER BY name", name)
+		if err != nil {
+			return fmt.Errorf(".schema: %w", err)
+		}
+		if len(m) == 0 {
+			return fmt.Errorf(".schema: không có view, bảng hay macro / no view, table or macro named %q; see .tables", name)
+		}
+		for _, r := range m {
+			fmt.Fprintf(s.stdout, "%s: %s\n", r[0], r[1])
+		}
+		return nil
 	}
 	cols, err := s.query(ctx, `SELECT column_name, data_type, coalesce(comment, '') FROM duckdb_columns()
 WHERE NOT internal AND lower(table_name) = lower(?) ORDER BY column_index`, name)

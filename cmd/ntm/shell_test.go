@@ -55,6 +55,10 @@ SELECT 'after quit' AS x;
 			assert.Contains(t, tables, name)
 		}
 		assert.NotContains(t, tables, "duckdb_views", "internal views are not listed")
+		for _, macro := range []string{"indicators(p, known_at)", "units_at(on_date, known_at)", "quality_late(start_d, end_d, known_at)"} {
+			assert.Contains(t, tables, macro, "the macros are listed with their parameters")
+		}
+		assert.NotContains(t, tables, "dossier_completed()", "the per-type views' helpers are not")
 
 		// .schema events_log: the view's comment, then each column with its type and comment.
 		assert.NotEqual(t, "events_log: ", lines[end], "the view has a comment")
@@ -87,6 +91,12 @@ SELECT 'after quit' AS x;
 				out: []string{"events_log ", "dead_letters ", "admin_units "}},
 			{name: "schema of an unknown name", script: ".schema nowhere\n",
 				errOut: []string{"nowhere", ".tables"}},
+			{name: "schema lists the macros", script: ".schema\n",
+				out: []string{"\nindicators(p, known_at)  ", "\nunits_at(on_date, known_at)  "}},
+			{name: "schema of the targets", script: ".schema indicator_targets\n",
+				out: []string{"indicator_targets: The plan's 2025 target", "(mã chỉ tiêu)\n", "(mục tiêu đến năm 2025)\n"}},
+			{name: "schema of a macro", script: ".schema UNITS_AT\n",
+				out: []string{"units_at(on_date, known_at): macro bảng / table macro: FROM units_at(…)\n"}},
 			{name: "statements on one line and semicolons in quotes", script: "SELECT 'x;' AS a; SELECT $$y;$$ AS b; ;\n",
 				out: []string{"\nx;\n", "\ny;\n"}},
 			{name: "last statement without semicolon", script: "SELECT 9 AS nine\n",
@@ -147,7 +157,33 @@ SELECT 'after quit' AS x;
 		saved, err := os.ReadFile(history)
 		require.NoError(t, err)
 		assert.Contains(t, string(saved), "2 AS two;\n.mode csv\n")
+		// A statement typed over two lines is one history entry; an abandoned one is none.
+		assert.Equal(t, "SELECT 1 AS one, 2 AS two;\n.mode csv\nSELECT 3 AS three;\n", string(saved))
 	})
+}
+
+func TestShellHistoryEntries(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		want  []string
+	}{
+		{"one line", []string{"SELECT 1;"}, []string{"SELECT 1;"}},
+		{"lines joined", []string{"SELECT 1 AS one,", "   2 AS two", "", "FROM t;"}, []string{"SELECT 1 AS one, 2 AS two FROM t;"}},
+		{"a comment at the end may stay", []string{"SELECT 1,", "2; -- two"}, []string{"SELECT 1, 2; -- two"}},
+		// Joined, the comment would swallow what follows it: one entry a line instead.
+		{"a comment inside", []string{"SELECT 1, -- one", "2;"}, []string{"SELECT 1, -- one", "2;"}},
+		{"blank", []string{"  ", ""}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			s := &shellState{remember: func(e string) { got = append(got, e) }}
+			s.record(tc.lines)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+	// Without a terminal there is no history.
+	(&shellState{}).record([]string{"SELECT 1;"})
 }
 
 func TestShellHistoryFile(t *testing.T) {

@@ -22,7 +22,7 @@ import (
 func sqlCommand() command {
 	return command{
 		name:    "sql",
-		usage:   "--warehouse DIR [--format table|csv|json] [QUERY]",
+		usage:   "--warehouse DIR [--format table|csv|json] [[--] QUERY]",
 		summary: "truy vấn SQL trên kho (chỉ đọc) / read-only SQL on the warehouse (DuckDB)",
 		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
 			dir := fs.String("warehouse", "", "warehouse directory")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -13,8 +14,8 @@ import (
 func tokenCommand() command {
 	return command{
 		name:    "token",
-		usage:   "--config FILE --name N --role reporter|analyst|admin [--unit CODE] [--expires RFC3339]",
-		summary: "cấp mã truy cập cho cổng sự kiện / issue a bearer token for the event gateway (only its hash is stored)",
+		usage:   "--config FILE --name N --role reporter|analyst|registry|admin [--unit CODE] [--expires RFC3339]\n       ntm token list --config FILE\n       ntm token revoke --config FILE --name N",
+		summary: "cấp, liệt kê, thu hồi mã truy cập / issue, list or revoke bearer tokens (only their hashes are stored)",
 		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
 			path := fs.String("config", "", "token file (JSON) to append to; created with mode 0600 when missing")
 			name := fs.String("name", "", "whose token it is, unique in the file (e.g. xa-thieu-thanh)")
@@ -22,8 +23,20 @@ func tokenCommand() command {
 			unit := fs.String("unit", "", "the reporter's unit code: 38, 3 digits, 5 digits or ddddd-ddd")
 			expires := fs.String("expires", "", "RFC 3339 time after which the token is refused (default: never)")
 			return func(ctx context.Context, e env, args []string) error {
+				if len(args) > 0 && (args[0] == "list" || args[0] == "revoke") {
+					if len(args) > 1 {
+						return usagef("unexpected argument %q; every value is given by a flag", args[1])
+					}
+					if *path == "" {
+						return usagef("--config is required: the token file")
+					}
+					if args[0] == "list" {
+						return listTokens(e, *path, time.Now())
+					}
+					return revokeToken(e, *path, *name)
+				}
 				if len(args) > 0 {
-					return usagef("unexpected argument %q; every value is given by a flag", args[0])
+					return usagef("unexpected argument %q; every value is given by a flag (or say list or revoke)", args[0])
 				}
 				if *path == "" {
 					return usagef("--config is required: the token file to append to")
@@ -62,4 +75,43 @@ func tokenCommand() command {
 			}
 		},
 	}
+}
+
+// listTokens prints the token file's entries, which hold no secret: whose each token is, its
+// role and unit, and whether it is still in force at now.
+func listTokens(e env, path string, now time.Time) error {
+	entries, err := auth.Entries(path)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, len(entries))
+	for i, en := range entries {
+		state := "hiệu lực / active"
+		if en.ExpiresAt != "" {
+			// Entries validated the expiry, so it parses.
+			if at, err := time.Parse(time.RFC3339, en.ExpiresAt); err == nil && !now.Before(at) {
+				state = "hết hạn / expired"
+			}
+		}
+		rows[i] = []any{en.Name, en.Role, en.Unit, en.ExpiresAt, state}
+	}
+	return printTable(e.stdout, []string{"name", "role", "unit", "expires_at", "state"}, rows)
+}
+
+// revokeToken removes the token of name from the file. ntm serve reads the file when it starts,
+// so the message says that a running server refuses the token only once restarted.
+func revokeToken(e env, path, name string) error {
+	if name == "" {
+		return usagef("--name is required: the token to revoke (ntm token list shows the names)")
+	}
+	removed, err := auth.Remove(path, name)
+	if errors.Is(err, auth.ErrNoSuchToken) {
+		return fmt.Errorf("%w; ntm token list --config %s shows the names", err, path)
+	}
+	if err != nil {
+		return fmt.Errorf("revoke the token: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Đã thu hồi mã truy cập của %s (%s) khỏi %s; ntm serve đọc tệp khi khởi động, hãy khởi động lại để áp dụng.\n", removed.Name, removed.Role, path)
+	fmt.Fprintf(e.stdout, "Revoked the token of %s (%s) from %s; ntm serve reads the file when it starts, so restart it for the revocation to take effect.\n", removed.Name, removed.Role, path)
+	return nil
 }

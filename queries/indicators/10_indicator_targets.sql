@@ -27,3 +27,5 @@ SELECT * FROM (VALUES
 ) t(indicator_id, target);
 
 COMMENT ON TABLE indicator_targets IS 'The plan''s 2025 target of each indicator (chỉ tiêu đến năm 2025)';
+COMMENT ON COLUMN indicator_targets.indicator_id IS 'The indicator''s id, as DOMAIN.md and ntm indicators name it (mã chỉ tiêu)';
+COMMENT ON COLUMN indicator_targets.target IS 'The share to reach by 2025, from 0 to 1; NULL when the plan sets none (mục tiêu đến năm 2025)';
