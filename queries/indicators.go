@@ -101,14 +101,6 @@ func DistrictsAbolished(ctx context.Context, db *sql.DB, p Period, knownAt *time
 	return d.Time, d.Valid, nil
 }
 
-// AbolitionNote is the sentence, in Vietnamese and English, that human-facing outputs show for a
-// period that ends after the district level was dissolved on since.
-func AbolitionNote(since time.Time) string {
-	d := since.Format(time.DateOnly)
-	return "Cấp huyện không còn từ " + d + " (chính quyền địa phương hai cấp): các chỉ tiêu cấp huyện để trống, phạm vi là các xã, phường trực thuộc tỉnh. / " +
-		"The district level was abolished on " + d + " (two-level local government): district-level indicators are empty, and the scopes are the communes directly under the province."
-}
-
 // PeriodHasEvents reports whether the warehouse knows, at knownAt (nil: now), any event dated in
 // the period other than the register of administrative units. Human-facing outputs use it to say
 // that a period's zeros mean no data rather than a measured result.
@@ -125,11 +117,4 @@ func PeriodHasEvents(ctx context.Context, db *sql.DB, p Period, knownAt *time.Ti
 		return false, fmt.Errorf("events in %s: %w", p.Label, err)
 	}
 	return has, nil
-}
-
-// NoDataNote is the sentence, in Vietnamese and English, that human-facing outputs show for a
-// period in which the warehouse holds no event.
-func NoDataNote(p Period) string {
-	return "Kho không có sự kiện nào trong kỳ " + p.Label + " (ngoài danh mục đơn vị hành chính): các số 0 và ô trống là thiếu dữ liệu, không phải kết quả đo được; các giá trị khác có từ các kỳ trước. / " +
-		"The warehouse holds no event dated in " + p.Label + " (besides the register of administrative units): its zeros and blanks mean no data, not a measured result; other values stand from earlier periods."
 }

@@ -161,5 +161,5 @@ func TestDistrictsAbolished(t *testing.T) {
 			assert.Equal(t, want, since.Format("2006-01-02"), period)
 		}
 	}
-	assert.Contains(t, queries.AbolitionNote(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)), "abolished on 2025-07-01")
+	assert.Contains(t, queries.AbolitionNote(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)).String(), "abolished on 2025-07-01")
 }

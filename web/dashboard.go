@@ -56,6 +56,9 @@ type cardView struct {
 
 type cellView struct{ Value, Class, Title string }
 
+// noteView is one of the period's notes in the page's language.
+type noteView struct{ ID, Text string }
+
 // scopeView is one column of the table: a unit directly below the province.
 type scopeView struct{ Code, Name string }
 
@@ -77,8 +80,8 @@ type pageView struct {
 	SwitchURL      string
 	Cards          []cardView
 	Scopes         []scopeView
-	ScopeHeading   string // by district, or by commune once the district level was abolished
-	Note           string // why, when it was
+	ScopeHeading   string     // by district, or by commune once the district level was abolished
+	Notes          []noteView // why, in the page's language (queries.Notes)
 	Rows           []rowView
 	Charts         []chartView
 	OpenData, Feed bool
@@ -107,7 +110,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <h2>{{.T.progress}}</h2>
 <div>{{range .Charts}}<div class="chart"><div class="title">{{.Title}}</div>{{.SVG}}</div>{{end}}</div>
 <h2>{{.ScopeHeading}}</h2>
-{{if .Note}}<p class="note" id="scope-note">{{.Note}}</p>
+{{range .Notes}}<p class="note" id="{{.ID}}">{{.Text}}</p>
 {{end}}<div class="scroll"><table id="districts">
 <thead><tr><th>{{.T.indicator}}</th>{{range .Scopes}}<th data-code="{{.Code}}" title="{{.Code}}">{{if .Name}}{{.Name}}<br><small>{{.Code}}</small>{{else}}{{.Code}}{{end}}</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}<tr><td>{{.Label}}</td>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Value}}</td>{{end}}</tr>
@@ -154,7 +157,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	rows, note, err := s.indicators(r.Context(), p)
+	rows, notes, err := s.indicators(r.Context(), p)
 	if err != nil {
 		s.cfg.Log.Error("dashboard", "err", err)
 		http.Error(w, "the indicators could not be computed; see the server log", http.StatusInternalServerError)
@@ -171,7 +174,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	q := url.Values{"lang": {other}, "period": {p.Label}}
 	v := pageView{Lang: lang, Other: other, T: t, Period: p.Label, Periods: periods(), SwitchURL: "/?" + q.Encode(),
-		ScopeHeading: t["district"], Note: note, OpenData: s.cfg.OpenData != "", Feed: s.cfg.Reports != ""}
+		ScopeHeading: t["district"], OpenData: s.cfg.OpenData != "", Feed: s.cfg.Reports != ""}
 	codes := sortedScopes(rows)
 	for _, code := range codes {
 		v.Scopes = append(v.Scopes, scopeView{Code: code, Name: s.unitName(code)})
@@ -179,12 +182,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	if scopeLevel(rows) == "commune" {
 		v.ScopeHeading = t["commune"]
 	}
-	// The note is in both languages; the page shows the part in its own.
-	if vi, en, ok := strings.Cut(note, " / "); ok {
-		v.Note = vi
+	for _, n := range notes {
+		text := n.VI
 		if lang == "en" {
-			v.Note = en
+			text = n.EN
 		}
+		v.Notes = append(v.Notes, noteView{ID: n.ID, Text: text})
 	}
 	byScope := map[string]map[string]queries.Row{}
 	var ids []string

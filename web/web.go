@@ -59,7 +59,7 @@ type Server struct {
 type cached struct {
 	ready chan struct{}
 	rows  []queries.Row
-	note  string // the abolition note for the period, when its end is after the district level's
+	notes []queries.Note // what a person reading the period's indicators must know (queries.Notes)
 	err   error
 	at    time.Time
 }
@@ -186,12 +186,11 @@ func (s *Server) Indicators(ctx context.Context, p queries.Period) ([]queries.Ro
 	return rows, err
 }
 
-// indicators is Indicators with the note a person reading them needs (queries.AbolitionNote),
-// or "".
-func (s *Server) indicators(ctx context.Context, p queries.Period) ([]queries.Row, string, error) {
+// indicators is Indicators with the notes a person reading them needs (queries.Notes).
+func (s *Server) indicators(ctx context.Context, p queries.Period) ([]queries.Row, []queries.Note, error) {
 	snap, err := s.cfg.Warehouse.Current(ctx)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	snapKey := fmt.Sprintf("@%d/%d", snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID)
 	key := p.Label + snapKey
@@ -211,15 +210,15 @@ func (s *Server) indicators(ctx context.Context, p queries.Period) ([]queries.Ro
 	if ok {
 		select {
 		case <-c.ready:
-			return c.rows, c.note, c.err
+			return c.rows, c.notes, c.err
 		case <-ctx.Done():
-			return nil, "", ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 	}
 	// This request computes; the lock is not held while it does. A failure is not kept: the
 	// next request tries again.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	c.rows, c.note, c.err = s.compute(cctx, p, key)
+	c.rows, c.notes, c.err = s.compute(cctx, p, key)
 	cancel()
 	close(c.ready)
 	if c.err != nil {
@@ -229,28 +228,24 @@ func (s *Server) indicators(ctx context.Context, p queries.Period) ([]queries.Ro
 		}
 		s.mu.Unlock()
 	}
-	return c.rows, c.note, c.err
+	return c.rows, c.notes, c.err
 }
 
-func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]queries.Row, string, error) {
+func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]queries.Row, []queries.Note, error) {
 	db, _, err := session.Open(ctx, s.cfg.Warehouse)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	defer db.Close()
 	start := time.Now()
 	rows, err := queries.Indicators(ctx, db, p, nil)
 	s.metrics.query.Observe(time.Since(start).Seconds())
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
-	note := ""
-	since, ok, err := queries.DistrictsAbolished(ctx, db, p, nil)
+	notes, err := queries.Notes(ctx, db, p, nil)
 	if err != nil {
-		return nil, "", err
-	}
-	if ok {
-		note = queries.AbolitionNote(since)
+		return nil, nil, err
 	}
 	s.mu.Lock()
 	fresh := s.namesAt != key
@@ -273,7 +268,7 @@ func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]q
 			s.mu.Unlock()
 		}
 	}
-	return rows, note, nil
+	return rows, notes, nil
 }
 
 func (s *Server) unitName(code string) string {
@@ -312,7 +307,7 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	rows, note, err := s.indicators(r.Context(), p)
+	rows, notes, err := s.indicators(r.Context(), p)
 	if err != nil {
 		s.cfg.Log.Error("indicators", "err", err)
 		jsonError(w, http.StatusInternalServerError, "the indicators could not be computed; see the server log")
@@ -344,8 +339,13 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	answer := map[string]any{"period": p.Label, "indicators": out}
-	if note != "" {
-		answer["note"] = note // why district-level rows are empty and the scopes are communes
+	if len(notes) > 0 {
+		// Why zeros mean no data, or why district-level rows are empty and the scopes are communes.
+		text := make([]string, len(notes))
+		for i, n := range notes {
+			text[i] = n.String()
+		}
+		answer["note"] = strings.Join(text, "\n")
 	}
 	writeJSON(w, http.StatusOK, answer)
 }

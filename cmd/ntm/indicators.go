@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/thanhhoa-ntm/ntm/queries"
 )
@@ -50,23 +52,7 @@ func indicatorsCommand() command {
 				// zeros are not read as results, and why district-level rows are empty and the
 				// scopes are communes. CSV and JSON stay data only (scope_level says the latter).
 				if *format == "table" {
-					has, err := queries.PeriodHasEvents(ctx, db, p, at)
-					if err != nil {
-						return err
-					}
-					if !has {
-						if _, err := fmt.Fprintf(e.stdout, "\n%s\n", queries.NoDataNote(p)); err != nil {
-							return err
-						}
-					}
-					since, ok, err := queries.DistrictsAbolished(ctx, db, p, at)
-					if err != nil {
-						return err
-					}
-					if ok {
-						_, err = fmt.Fprintf(e.stdout, "\n%s\n", queries.AbolitionNote(since))
-						return err
-					}
+					return writeNotes(ctx, e.stdout, db, p, at)
 				}
 				return nil
 			}
@@ -119,4 +105,19 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+// writeNotes ends a table a person reads with the period's notes (queries.Notes), one paragraph
+// each, in both languages.
+func writeNotes(ctx context.Context, w io.Writer, db *sql.DB, p queries.Period, at *time.Time) error {
+	notes, err := queries.Notes(ctx, db, p, at)
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		if _, err := fmt.Fprintf(w, "\n%s\n", n); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -47,17 +47,11 @@ func qualityCommand() command {
 				if err := writeQuality(e.stdout, *format, *limit, sections); err != nil {
 					return err
 				}
-				// As for ntm indicators: a person reading the table learns why the silent units
-				// and their top units are communes after the district level was dissolved.
+				// As for ntm indicators: a person reading the table learns when the period holds
+				// no data, and why the silent units and their top units are communes after the
+				// district level was dissolved.
 				if *format == "table" {
-					since, ok, err := queries.DistrictsAbolished(ctx, db, p, at)
-					if err != nil {
-						return err
-					}
-					if ok {
-						_, err = fmt.Fprintf(e.stdout, "\n%s\n", queries.AbolitionNote(since))
-						return err
-					}
+					return writeNotes(ctx, e.stdout, db, p, at)
 				}
 				return nil
 			}

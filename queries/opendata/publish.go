@@ -75,7 +75,7 @@ func Publish(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 		return res, fmt.Errorf("publish: %w", err)
 	}
 	if ok {
-		o.note = queries.AbolitionNote(since)
+		o.note = queries.AbolitionNote(since).String()
 	}
 	vars := []struct {
 		name string
