@@ -51,62 +51,44 @@ func Events() ([]events.Event, error) {
 
 // Dissolution returns the admin_unit.dissolved event of the unit code, effective on the date on.
 func Dissolution(code string, on events.Date) events.Event {
-	at := localMidnight(on)
-	return events.Event{
-		ID:         "ref.dissolve." + on.String() + "." + code,
-		Type:       events.AdminUnitDissolved,
-		OccurredAt: at,
-		RecordedAt: at.Add(8 * time.Hour),
-		Source:     events.Source{Level: "province", UnitCode: ProvinceCode, System: System},
-		UnitCode:   code,
-		Payload:    events.AdminUnitDissolvedPayload{Code: code},
-	}
+	return reference("ref.dissolve."+on.String()+"."+code, code, on,
+		events.AdminUnitDissolvedPayload{Code: code})
 }
 
 // SplitEvent returns the admin_unit.split event of s, effective on its date.
 func SplitEvent(s Split) events.Event {
-	at := localMidnight(s.Date)
-	return events.Event{
-		ID:         "ref.split." + s.Date.String() + "." + s.FromCode,
-		Type:       events.AdminUnitSplit,
-		OccurredAt: at,
-		RecordedAt: at.Add(8 * time.Hour),
-		Source:     events.Source{Level: "province", UnitCode: ProvinceCode, System: System},
-		UnitCode:   s.FromCode,
-		Payload:    events.AdminUnitSplitPayload{FromCode: s.FromCode, Into: s.Into},
-	}
+	return reference("ref.split."+s.Date.String()+"."+s.FromCode, s.FromCode, s.Date,
+		events.AdminUnitSplitPayload{FromCode: s.FromCode, Into: s.Into})
 }
 
 // Merge returns the admin_unit.merged event of the change c, effective on its date.
 func Merge(c Change) events.Event {
-	at := localMidnight(c.Date)
-	return events.Event{
-		ID:         "ref.merge." + c.Date.String() + "." + c.IntoCode,
-		Type:       events.AdminUnitMerged,
-		OccurredAt: at,
-		RecordedAt: at.Add(8 * time.Hour),
-		Source:     events.Source{Level: "province", UnitCode: ProvinceCode, System: System},
-		UnitCode:   c.IntoCode,
-		Payload: events.AdminUnitMergedPayload{
+	return reference("ref.merge."+c.Date.String()+"."+c.IntoCode, c.IntoCode, c.Date,
+		events.AdminUnitMergedPayload{
 			FromCodes: c.FromCodes, IntoCode: c.IntoCode, IntoName: c.IntoName,
 			IntoKind: c.IntoKind, ParentCode: c.ParentCode,
-		},
-	}
+		})
 }
 
 // Registration returns the admin_unit.registered event of u, effective on the date from.
 func Registration(u Unit, from events.Date, id string) events.Event {
-	at := localMidnight(from)
+	return reference(id, u.Code, from, events.AdminUnitRegisteredPayload{
+		Code: u.Code, Name: u.Name, Level: u.Level, Kind: u.Kind, ParentCode: u.ParentCode, Flags: u.Flags,
+	})
+}
+
+// reference is one event of the reference data: sent by the province's registry system, about
+// unit, occurring at local midnight of the date it takes effect and recorded that morning.
+func reference(id string, unit string, on events.Date, payload events.Payload) events.Event {
+	at := localMidnight(on)
 	return events.Event{
 		ID:         id,
-		Type:       events.AdminUnitRegistered,
+		Type:       payload.Type(),
 		OccurredAt: at,
 		RecordedAt: at.Add(8 * time.Hour),
 		Source:     events.Source{Level: "province", UnitCode: ProvinceCode, System: System},
-		UnitCode:   u.Code,
-		Payload: events.AdminUnitRegisteredPayload{
-			Code: u.Code, Name: u.Name, Level: u.Level, Kind: u.Kind, ParentCode: u.ParentCode, Flags: u.Flags,
-		},
+		UnitCode:   unit,
+		Payload:    payload,
 	}
 }
 

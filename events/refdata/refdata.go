@@ -118,9 +118,9 @@ func readUnits(name string) ([]Unit, error) {
 // v1 can say it: each a merge. The reorganization of 2025-07-01 comes last, projected onto
 // merges (see Reorganization.V1): each split commune goes whole into one of its receiving
 // units, and each new commune stays under the district of the commune whose code it reuses.
-// The gateway's scopes read this view until they follow contract v2 (issue 14); Events gives
-// the reorganization as it was, with its dissolutions and splits, and the stream generator
-// sends that.
+// The gateway's scopes read this view (adding every part of a split, auth.FromRefdata); Events
+// gives the reorganization as it was, with its dissolutions and splits, and the stream
+// generator sends that.
 func Changes() ([]Change, error) {
 	changes, err := changesBefore()
 	if err != nil {
