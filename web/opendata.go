@@ -67,7 +67,8 @@ type odPackage struct {
 	TitleEN       string `json:"ntm:title_en"`
 	DescriptionVI string `json:"ntm:description_vi"`
 	DescriptionEN string `json:"ntm:description_en"`
-	Note          string `json:"ntm:note"`
+	NoteVI        string `json:"ntm:note_vi"`
+	NoteEN        string `json:"ntm:note_en"`
 	Licenses      []struct {
 		Name  string `json:"name"`
 		Path  string `json:"path"`
@@ -292,13 +293,9 @@ func readDataset(dir, period, name, lang string) (odDataset, error) {
 	if ds.Description == "" {
 		ds.Description = p.Description
 	}
-	// The note is "Vietnamese / English", as queries.AbolitionNote writes it.
-	ds.Note = p.Note
-	if vi, en, ok := strings.Cut(p.Note, " / "); ok {
-		ds.Note = vi
-		if lang == "en" {
-			ds.Note = en
-		}
+	ds.Note = p.NoteVI
+	if lang == "en" {
+		ds.Note = p.NoteEN
 	}
 	if len(p.Licenses) > 0 {
 		ds.LicenceName, ds.LicenceTitle, ds.LicenceURL = p.Licenses[0].Name, p.Licenses[0].Title, p.Licenses[0].Path

@@ -35,7 +35,7 @@ type Options struct {
 	Period queries.Period
 	// note says, in every package of a period that ends after the district level was dissolved,
 	// why district-level indicators are empty and the scopes are communes (set by Publish).
-	note    string
+	note    queries.Note
 	KnownAt *time.Time // nil: the committed state
 	// DataKnownAt is the instant the data is as of (the latest commit it includes); it is
 	// written into the metadata instead of any wall-clock time.
@@ -75,7 +75,7 @@ func Publish(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 		return res, fmt.Errorf("publish: %w", err)
 	}
 	if ok {
-		o.note = queries.AbolitionNote(since).String()
+		o.note = queries.AbolitionNote(since)
 	}
 	vars := []struct {
 		name string
@@ -260,7 +260,7 @@ func publishOne(ctx context.Context, db *sql.DB, d dataset, root string, o Optio
 			{Title: "Kế hoạch chuyển đổi số trong xây dựng nông thôn mới tỉnh Thanh Hóa giai đoạn 2022-2025 (UBND tỉnh, 20/10/2022) / Thanh Hóa plan for digital transformation in NTM 2022-2025"},
 		},
 		TitleVI: d.TitleVI, TitleEN: d.TitleEN, DescriptionVI: d.DescriptionVI, DescriptionEN: d.DescEN,
-		Note: o.note, Period: o.Period.Label,
+		NoteVI: o.note.VI, NoteEN: o.note.EN, Period: o.Period.Label,
 		KnownAt: o.DataKnownAt.UTC().Format(time.RFC3339Nano),
 	}
 	for _, name := range resources {
@@ -530,12 +530,13 @@ type dataPackage struct {
 	Resources   []resource `json:"resources"`
 	TitleVI     string     `json:"ntm:title_vi"`
 	TitleEN     string     `json:"ntm:title_en"`
-	// DescriptionVI and DescriptionEN are the description in one language each, and Note the
-	// abolition note (queries.AbolitionNote), so that the open-data index of ntm serve can show
-	// a page in one language without cutting Description apart.
+	// DescriptionVI and DescriptionEN are the description in one language each, and NoteVI and
+	// NoteEN the abolition note (queries.AbolitionNote), so that the open-data index of ntm serve
+	// can show a page in one language without cutting Description apart.
 	DescriptionVI string `json:"ntm:description_vi"`
 	DescriptionEN string `json:"ntm:description_en"`
-	Note          string `json:"ntm:note,omitempty"`
+	NoteVI        string `json:"ntm:note_vi,omitempty"`
+	NoteEN        string `json:"ntm:note_en,omitempty"`
 	Period        string `json:"ntm:period"`
 	KnownAt       string `json:"ntm:known_at"`
 }
@@ -620,9 +621,9 @@ func decimalString(d duckdb.Decimal) string {
 	return s
 }
 
-func noteParagraph(note string) string {
-	if note == "" {
+func noteParagraph(note queries.Note) string {
+	if note.VI == "" {
 		return ""
 	}
-	return "\n\n" + note
+	return "\n\n" + note.String()
 }
