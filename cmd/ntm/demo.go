@@ -146,6 +146,11 @@ func runDemo(ctx context.Context, e env, o demoOptions) error {
 		return err
 	}
 	since, abolished, err := queries.DistrictsAbolished(ctx, db, o.period, nil)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	catalog, err := queries.Catalog(ctx, db)
 	db.Close()
 	if err != nil {
 		return err
@@ -179,7 +184,7 @@ func runDemo(ctx context.Context, e env, o demoOptions) error {
 	fmt.Fprintf(out, "  %d bộ dữ liệu / datasets in %.1f s → %s\n", len(pub.Datasets), time.Since(t0).Seconds(), pub.Dir)
 
 	step(7, "Báo cáo gửi Bộ", "the ministry report")
-	reportNote, err := demoReport(ctx, e, rows, snap, o.period, filepath.Join(dir, "reports"), broker.Addr())
+	reportNote, err := demoReport(ctx, e, rows, catalog, snap, o.period, filepath.Join(dir, "reports"), broker.Addr())
 	if err != nil {
 		return err
 	}
@@ -218,8 +223,8 @@ func printDemoNext(w io.Writer, self, whDir, period string) {
 }
 
 // demoReport writes the period's ministry report revision and produces it to Kafka.
-func demoReport(ctx context.Context, e env, rows []queries.Row, snap warehouse.Snapshot, p queries.Period, dir, brokerAddr string) (string, error) {
-	res, err := report.WriteRows(ctx, rows, report.Options{Period: p, KnownAt: report.KnownAt(snap), Out: dir})
+func demoReport(ctx context.Context, e env, rows []queries.Row, catalog []queries.Indicator, snap warehouse.Snapshot, p queries.Period, dir, brokerAddr string) (string, error) {
+	res, err := report.WriteRows(ctx, rows, report.Options{Period: p, KnownAt: report.KnownAt(snap), Out: dir, Catalog: catalog})
 	if err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}

@@ -130,7 +130,7 @@ func TestReportCommand(t *testing.T) {
 	require.NotNil(t, m2.Replaces)
 	assert.Equal(t, 1, *m2.Replaces)
 	assert.Greater(t, m2.KnownAt, m1.KnownAt)
-	assert.Contains(t, string(r2), "\ndataflow,VN_NTM:DF_NTM_DX(1.0),R,38,gov.dossiers_online.commune,2025,1.000000,2,2,0.70,A\n")
+	assert.Contains(t, string(r2), "\r\ndataflow,VN_NTM:DF_NTM_DX(1.0),R,38,GOV_DOSSIERS_ONLINE_COMMUNE,2025,1.000000,2,2,0.70,A\r\n")
 	assert.Equal(t, r1, file("ntm-report-38-2025-r1.csv"), "revision 1 is kept")
 
 	var feed report.Feed

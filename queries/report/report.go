@@ -41,6 +41,9 @@ const (
 	ProvinceCode = "38"
 	// FeedFile is the feed of every revision in the output directory.
 	FeedFile = "feed.json"
+	// CodelistFile is the codelist of the INDICATOR dimension in the output directory: each
+	// SDMX code with the indicator it stands for and its names.
+	CodelistFile = "CL_NTM_INDICATOR.csv"
 )
 
 // ACTION values of SDMX-CSV 2.0.
@@ -111,7 +114,9 @@ type Manifest struct {
 
 // Feed is feed.json: every revision of every period in the directory, newest first.
 type Feed struct {
-	Dataflow  string     `json:"dataflow"`
+	Dataflow string `json:"dataflow"`
+	// Codelist is the file of the INDICATOR codelist, in the same directory.
+	Codelist  string     `json:"codelist"`
 	Revisions []Manifest `json:"revisions"`
 }
 
@@ -138,6 +143,9 @@ type Options struct {
 	KnownAt time.Time
 	// Out is the output directory; it is created when missing.
 	Out string
+	// Catalog gives each indicator's SDMX code (queries.Catalog). Write reads it from the
+	// session when it is nil; WriteRows needs it.
+	Catalog []queries.Indicator
 }
 
 // Result is what Write did.
@@ -162,6 +170,11 @@ func Write(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if o.Catalog == nil {
+		if o.Catalog, err = queries.Catalog(ctx, db); err != nil {
+			return Result{}, err
+		}
+	}
 	return WriteRows(ctx, rows, o)
 }
 
@@ -181,6 +194,11 @@ func WriteRows(ctx context.Context, rows []queries.Row, o Options) (Result, erro
 	}
 	if o.Out == "" {
 		return Result{}, errors.New("report: no output directory")
+	}
+	codes := codesOf(o.Catalog)
+	data, err := Encode(rows, ActionReplace, codes)
+	if err != nil {
+		return Result{}, err
 	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return Result{}, fmt.Errorf("report: create the output directory: %w", err)
@@ -216,7 +234,7 @@ func WriteRows(ctx context.Context, rows []queries.Row, o Options) (Result, erro
 		if err != nil {
 			return Result{}, err
 		}
-		changed = !sameObservations(prev, Encode(rows, ActionReplace))
+		changed = !sameObservations(prev, data)
 		revision, action, replaces = latest.Revision+1, ActionReplace, &latest.Revision
 	}
 	if changed && latest != nil {
@@ -231,7 +249,9 @@ func WriteRows(ctx context.Context, rows []queries.Row, o Options) (Result, erro
 	}
 
 	if changed {
-		data := Encode(rows, action)
+		if data, err = Encode(rows, action, codes); err != nil {
+			return Result{}, err
+		}
 		sum := sha256.Sum256(data)
 		m := Manifest{ReportID: ReportID(period), Period: period, Revision: revision, Replaces: replaces,
 			KnownAt: knownAt.Format(time.RFC3339Nano), File: FileName(period, revision),
@@ -255,7 +275,14 @@ func WriteRows(ctx context.Context, rows []queries.Row, o Options) (Result, erro
 		res.Manifest = *latest
 	}
 
-	feed, err := marshal(Feed{Dataflow: StructureID, Revisions: sortFeed(all)})
+	codelist := EncodeCodelist(o.Catalog)
+	if old, err := os.ReadFile(filepath.Join(o.Out, CodelistFile)); err != nil || !bytes.Equal(old, codelist) {
+		if err := writeFile(o.Out, CodelistFile, codelist); err != nil {
+			return Result{}, err
+		}
+		res.Files = append(res.Files, filepath.Join(o.Out, CodelistFile))
+	}
+	feed, err := marshal(Feed{Dataflow: StructureID, Codelist: CodelistFile, Revisions: sortFeed(all)})
 	if err != nil {
 		return Result{}, err
 	}
@@ -268,13 +295,32 @@ func WriteRows(ctx context.Context, rows []queries.Row, o Options) (Result, erro
 	return res, nil
 }
 
+// Codes maps an indicator id to its SDMX code.
+type Codes map[string]string
+
+func codesOf(cat []queries.Indicator) Codes {
+	c := make(Codes, len(cat))
+	for _, i := range cat {
+		c[i.ID] = i.SDMXCode
+	}
+	return c
+}
+
+// ErrNoCode means a row's indicator is not in the catalog, so it has no SDMX code to send.
+var ErrNoCode = errors.New("the indicator has no SDMX code in the catalog")
+
 // Encode is the SDMX-CSV of the rows: the header, then one observation per row in the rows'
-// order; UTF-8, RFC 4180 quoting, LF line ends.
-func Encode(rows []queries.Row, action string) []byte {
+// order, INDICATOR given by its SDMX code; UTF-8, RFC 4180 quoting and CRLF line ends.
+func Encode(rows []queries.Row, action string, codes Codes) ([]byte, error) {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
+	w.UseCRLF = true
 	_ = w.Write(Columns)
 	for _, r := range rows {
+		code, ok := codes[r.IndicatorID]
+		if !ok {
+			return nil, fmt.Errorf("report: %s: %w", r.IndicatorID, ErrNoCode)
+		}
 		status := StatusNormal
 		if r.Denominator.Sign() == 0 {
 			status = StatusMissing
@@ -283,8 +329,25 @@ func Encode(rows []queries.Row, action string) []byte {
 		if queries.SmallCell(r) {
 			status, value, num, den = StatusConfidential, "", "", ""
 		}
-		_ = w.Write([]string{Structure, StructureID, action, r.ScopeCode, r.IndicatorID, r.Period, value,
+		_ = w.Write([]string{Structure, StructureID, action, r.ScopeCode, code, r.Period, value,
 			num, den, r.Target, status})
+	}
+	w.Flush() // writes to memory: no error
+	return b.Bytes(), nil
+}
+
+// CodelistColumns are the columns of the INDICATOR codelist file.
+var CodelistColumns = []string{"ID", "NAME_VI", "NAME_EN", "NTM_INDICATOR_ID", "KIND", "TARGET"}
+
+// EncodeCodelist is the codelist of the INDICATOR dimension (CL_NTM_INDICATOR): one row per
+// indicator of the catalog, its SDMX code first; UTF-8, RFC 4180, CRLF line ends.
+func EncodeCodelist(cat []queries.Indicator) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	_ = w.Write(CodelistColumns)
+	for _, i := range cat {
+		_ = w.Write([]string{i.SDMXCode, i.NameVI, i.NameEN, i.ID, i.Kind, i.Target})
 	}
 	w.Flush() // writes to memory: no error
 	return b.Bytes()

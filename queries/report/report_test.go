@@ -57,6 +57,19 @@ func row(id, scope string, num, den int64, value, target string) queries.Row {
 		Numerator: queries.NewInt(num), Denominator: queries.NewInt(den), Value: value, Target: target}
 }
 
+// catalog is the part of the indicator catalog that the hand-made rows name.
+var catalog = []queries.Indicator{
+	{ID: "gov.commune_ntm_8_4", SDMXCode: "GOV_COMMUNE_NTM_8_4", NameVI: "Xã đạt chỉ tiêu 8.4 (NTM)",
+		NameEN: "Communes meeting indicator 8.4 (NTM)", Kind: "stock", Target: "0.98"},
+	{ID: "inf.villages_fixed_broadband", SDMXCode: "INF_VILLAGES_FIXED_BROADBAND", NameVI: "Thôn có băng rộng cố định",
+		NameEN: "Villages with fixed broadband", Kind: "stock"},
+	{ID: "soc.satisfaction_rate", SDMXCode: "SOC_SATISFACTION_RATE", NameVI: "Tỷ lệ người dân hài lòng, \"rất\" hài lòng",
+		NameEN: "Citizens satisfied", Kind: "flow"},
+}
+
+var codes = report.Codes{"gov.commune_ntm_8_4": "GOV_COMMUNE_NTM_8_4", "inf.villages_fixed_broadband": "INF_VILLAGES_FIXED_BROADBAND",
+	"soc.satisfaction_rate": "SOC_SATISFACTION_RATE"}
+
 func TestEncode(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -65,29 +78,31 @@ func TestEncode(t *testing.T) {
 		want   string
 	}{
 		{"empty", nil, report.ActionInformation,
-			"STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,NUMERATOR,DENOMINATOR,TARGET,OBS_STATUS\n"},
+			"STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,NUMERATOR,DENOMINATOR,TARGET,OBS_STATUS\r\n"},
 		{"values, missing values and no target", []queries.Row{
 			row("gov.commune_ntm_8_4", "38", 1, 6, "0.166667", "0.98"),
 			row("gov.commune_ntm_8_4", "382", 0, 0, "", "0.98"),
 			row("inf.villages_fixed_broadband", "380", 2, 2, "1.000000", ""),
 		}, report.ActionReplace,
-			"STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,NUMERATOR,DENOMINATOR,TARGET,OBS_STATUS\n" +
-				"dataflow,VN_NTM:DF_NTM_DX(1.0),R,38,gov.commune_ntm_8_4,2025,0.166667,1,6,0.98,A\n" +
-				"dataflow,VN_NTM:DF_NTM_DX(1.0),R,382,gov.commune_ntm_8_4,2025,,0,0,0.98,M\n" +
-				"dataflow,VN_NTM:DF_NTM_DX(1.0),R,380,inf.villages_fixed_broadband,2025,1.000000,2,2,,A\n"},
+			"STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,NUMERATOR,DENOMINATOR,TARGET,OBS_STATUS\r\n" +
+				"dataflow,VN_NTM:DF_NTM_DX(1.0),R,38,GOV_COMMUNE_NTM_8_4,2025,0.166667,1,6,0.98,A\r\n" +
+				"dataflow,VN_NTM:DF_NTM_DX(1.0),R,382,GOV_COMMUNE_NTM_8_4,2025,,0,0,0.98,M\r\n" +
+				"dataflow,VN_NTM:DF_NTM_DX(1.0),R,380,INF_VILLAGES_FIXED_BROADBAND,2025,1.000000,2,2,,A\r\n"},
 		// Seen: a district's satisfaction of 4 out of 5 responses went to the ministry.
 		{"small cells are confidential", []queries.Row{
 			row("soc.satisfaction_rate", "384", 4, 5, "0.800000", "0.9"),
 			row("soc.satisfaction_rate", "380", 9, 10, "0.900000", "0.9"),
 			row("soc.satisfaction_rate", "382", 0, 0, "", "0.9"),
 		}, report.ActionInformation,
-			"STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,NUMERATOR,DENOMINATOR,TARGET,OBS_STATUS\n" +
-				"dataflow,VN_NTM:DF_NTM_DX(1.0),I,384,soc.satisfaction_rate,2025,,,,0.9,C\n" +
-				"dataflow,VN_NTM:DF_NTM_DX(1.0),I,380,soc.satisfaction_rate,2025,0.900000,9,10,0.9,A\n" +
-				"dataflow,VN_NTM:DF_NTM_DX(1.0),I,382,soc.satisfaction_rate,2025,,0,0,0.9,M\n"},
+			"STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,NUMERATOR,DENOMINATOR,TARGET,OBS_STATUS\r\n" +
+				"dataflow,VN_NTM:DF_NTM_DX(1.0),I,384,SOC_SATISFACTION_RATE,2025,,,,0.9,C\r\n" +
+				"dataflow,VN_NTM:DF_NTM_DX(1.0),I,380,SOC_SATISFACTION_RATE,2025,0.900000,9,10,0.9,A\r\n" +
+				"dataflow,VN_NTM:DF_NTM_DX(1.0),I,382,SOC_SATISFACTION_RATE,2025,,0,0,0.9,M\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			require.Equal(t, tc.want, string(report.Encode(tc.rows, tc.action)))
+			got, err := report.Encode(tc.rows, tc.action, codes)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, string(got))
 		})
 	}
 }
@@ -140,7 +155,7 @@ func TestWriteRows(t *testing.T) {
 				rows[i].Period = p
 			}
 			before := tree(t, out)
-			res, err := report.WriteRows(context.Background(), rows, report.Options{Period: period(t, p), KnownAt: step.at, Out: out})
+			res, err := report.WriteRows(context.Background(), rows, report.Options{Period: period(t, p), KnownAt: step.at, Out: out, Catalog: catalog})
 			if step.err != nil {
 				require.ErrorIs(t, err, step.err)
 				return
@@ -178,6 +193,19 @@ func TestWriteRows(t *testing.T) {
 	}
 	assert.Equal(t, []string{"ntm-report-38-2025-r4.csv", "ntm-report-38-2025-r3.csv", "ntm-report-38-2025-r2.csv",
 		"ntm-report-38-2025-Q4-r1.csv", "ntm-report-38-2025-r1.csv"}, files)
+	assert.Equal(t, report.CodelistFile, feed.Codelist)
+	cl, err := os.ReadFile(filepath.Join(out, feed.Codelist))
+	require.NoError(t, err)
+	assert.Equal(t, "ID,NAME_VI,NAME_EN,NTM_INDICATOR_ID,KIND,TARGET\r\n"+
+		"GOV_COMMUNE_NTM_8_4,Xã đạt chỉ tiêu 8.4 (NTM),Communes meeting indicator 8.4 (NTM),gov.commune_ntm_8_4,stock,0.98\r\n"+
+		"INF_VILLAGES_FIXED_BROADBAND,Thôn có băng rộng cố định,Villages with fixed broadband,inf.villages_fixed_broadband,stock,\r\n"+
+		"SOC_SATISFACTION_RATE,\"Tỷ lệ người dân hài lòng, \"\"rất\"\" hài lòng\",Citizens satisfied,soc.satisfaction_rate,flow,\r\n", string(cl))
+}
+
+func TestEncodeNamesAnUnknownIndicator(t *testing.T) {
+	_, err := report.Encode([]queries.Row{row("gov.unknown", "38", 1, 2, "0.500000", "")}, report.ActionInformation, codes)
+	require.ErrorIs(t, err, report.ErrNoCode)
+	assert.Contains(t, err.Error(), "gov.unknown")
 }
 
 // tree reads every file under dir, by relative path.
@@ -223,7 +251,7 @@ func checkRevision(t *testing.T, dir string, m report.Manifest) [][]string {
 	for _, r := range recs[1:] {
 		assert.Equal(t, []string{report.Structure, report.StructureID, action, m.Period}, []string{r[0], r[1], r[2], r[5]})
 	}
-	assert.NotContains(t, string(data), "\r", "LF line ends")
+	assert.Equal(t, strings.Count(string(data), "\n"), strings.Count(string(data), "\r\n"), "CRLF line ends (RFC 4180)")
 	return recs
 }
 
@@ -350,16 +378,33 @@ func TestReport(t *testing.T) {
 	assert.Equal(t, report.Manifest{ReportID: "ntm-report-38-2025", Period: "2025", Revision: 1,
 		KnownAt: s1.at.Format(time.RFC3339Nano), File: "ntm-report-38-2025-r1.csv", SHA256: m1.SHA256, Bytes: m1.Bytes, Rows: 80}, m1)
 	checkRevision(t, out, m1)
-	golden := filepath.Join("testdata", "ntm-report-38-2025-r1.csv")
-	got, err := os.ReadFile(filepath.Join(out, m1.File))
-	require.NoError(t, err)
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(golden, got, 0o644))
+	for _, name := range []string{m1.File, report.CodelistFile} {
+		golden := filepath.Join("testdata", name)
+		got, err := os.ReadFile(filepath.Join(out, name))
+		require.NoError(t, err)
+		if *update {
+			require.NoError(t, os.MkdirAll("testdata", 0o755))
+			require.NoError(t, os.WriteFile(golden, got, 0o644))
+		}
+		want, err := os.ReadFile(golden)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got), "the golden file %s (go test -update rewrites it)", name)
 	}
-	want, err := os.ReadFile(golden)
+	// Every INDICATOR of the report is a code of the codelist, and a valid SDMX identifier.
+	cl, err := os.ReadFile(filepath.Join(out, report.CodelistFile))
 	require.NoError(t, err)
-	require.Equal(t, string(want), string(got), "the golden file (go test -update rewrites it)")
+	clRecs, err := csv.NewReader(bytes.NewReader(cl)).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, report.CodelistColumns, clRecs[0])
+	require.Len(t, clRecs[1:], 20)
+	listed := map[string]bool{}
+	for _, r := range clRecs[1:] {
+		listed[r[0]] = true
+	}
+	for _, r := range checkRevision(t, out, m1)[1:] {
+		assert.True(t, listed[r[4]], "INDICATOR %s is in the codelist", r[4])
+		assert.Regexp(t, `^[A-Za-z0-9_@$-]+$`, r[4])
+	}
 	mj, err := os.ReadFile(filepath.Join(out, "ntm-report-38-2025-r1.json"))
 	require.NoError(t, err)
 	assert.Contains(t, string(mj), `"replaces": null`)
@@ -405,10 +450,12 @@ func TestReport(t *testing.T) {
 	recs := checkRevision(t, out, m2)
 	r1, err := os.ReadFile(filepath.Join(out, m1.File))
 	require.NoError(t, err)
+	want, err := os.ReadFile(filepath.Join("testdata", m1.File))
+	require.NoError(t, err)
 	assert.Equal(t, string(want), string(r1), "revision 1 is kept as it was")
 	// The correction turns HS-K1 online and retracts HS-K3: 2/2 online in the province.
-	assert.Contains(t, recs, []string{"dataflow", "VN_NTM:DF_NTM_DX(1.0)", "R", "38", "gov.dossiers_online.commune", "2025", "1.000000", "2", "2", "0.70", "A"})
-	assert.Contains(t, recs, []string{"dataflow", "VN_NTM:DF_NTM_DX(1.0)", "R", "382", "gov.dossiers_online.commune", "2025", "", "0", "0", "0.70", "M"})
+	assert.Contains(t, recs, []string{"dataflow", "VN_NTM:DF_NTM_DX(1.0)", "R", "38", "GOV_DOSSIERS_ONLINE_COMMUNE", "2025", "1.000000", "2", "2", "0.70", "A"})
+	assert.Contains(t, recs, []string{"dataflow", "VN_NTM:DF_NTM_DX(1.0)", "R", "382", "GOV_DOSSIERS_ONLINE_COMMUNE", "2025", "", "0", "0", "0.70", "M"})
 
 	var feed report.Feed
 	fb, err := os.ReadFile(filepath.Join(out, report.FeedFile))
@@ -443,7 +490,7 @@ func TestReport(t *testing.T) {
 	t.Run("a directory whose revisions differ from the topic's", func(t *testing.T) {
 		other := t.TempDir()
 		_, err := report.WriteRows(ctx, []queries.Row{row("gov.commune_ntm_8_4", "38", 0, 6, "0.000000", "0.98")},
-			report.Options{Period: period(t, "2025"), KnownAt: s1.at, Out: other})
+			report.Options{Period: period(t, "2025"), KnownAt: s1.at, Out: other, Catalog: catalog})
 		require.NoError(t, err)
 		ends := endOffsets(t, f.addr, topic)
 		_, err = report.Produce(ctx, []string{f.addr}, topic, other, report.ProduceOptions{})

@@ -162,7 +162,15 @@ FROM (SELECT file_name, unnest(string_split(decode(value), ',')) AS e
 		"COMMENT ON TABLE warehouse_row_commits IS "+quote("The commit times of the rows of data files that a compaction merged, by their ingested_at (thời điểm ghi nhận của các dòng đã gộp)"),
 		"COMMENT ON COLUMN warehouse_row_commits.committed_at IS "+quote("When the snapshot that first stored the rows was committed (thời điểm ghi nhận vào kho)"),
 		"COMMENT ON TABLE warehouse_files IS "+quote("The data files of the pinned snapshots, with the commit that added each (tệp dữ liệu của kho)"),
-		"COMMENT ON COLUMN warehouse_files.committed_at IS "+quote("When the snapshot that added the file was committed (thời điểm ghi nhận vào kho)"))
+		"COMMENT ON COLUMN warehouse_files.committed_at IS "+quote("When the snapshot that added the file was committed (thời điểm ghi nhận vào kho)"),
+		"COMMENT ON COLUMN warehouse_files.table_name IS "+quote("The warehouse table the file belongs to: events_log or dead_letters (bảng)"),
+		"COMMENT ON COLUMN warehouse_files.path IS "+quote("The Parquet data file, as the session reads it (đường dẫn tệp)"),
+		"COMMENT ON COLUMN warehouse_files.event_type IS "+quote("The event type of the file's partition; empty for dead letters and unpartitioned files (loại sự kiện)"),
+		"COMMENT ON COLUMN warehouse_files.snapshot_id IS "+quote("The Iceberg snapshot that added the file (mã ảnh chụp Iceberg)"),
+		"COMMENT ON COLUMN warehouse_files.records IS "+quote("Rows in the file (số dòng)"),
+		"COMMENT ON COLUMN warehouse_files.bytes IS "+quote("Size of the file in bytes (dung lượng, byte)"),
+		"COMMENT ON COLUMN warehouse_row_commits.path IS "+quote("The merged data file the rows are in (đường dẫn tệp)"),
+		"COMMENT ON COLUMN warehouse_row_commits.ingested_at IS "+quote("The ingested_at of the rows, which identifies the commit that first stored them (thời điểm nạp)"))
 }
 
 // viewSQL is the DDL of the views over a pinned snapshot of the warehouse. It creates the table
@@ -185,7 +193,13 @@ func viewSQL(w *warehouse.Warehouse, s warehouse.Snapshot) []string {
 	}
 	stmts = append(stmts, typeSources(w.SchemaFile(warehouse.EventsLog), s.Tables[warehouse.EventsLog].Files)...)
 	stmts = append(stmts, chainsTable,
-		"COMMENT ON TABLE event_chains IS "+quote("Correction chains resolved: each chain member's fact (its root) from valid_from until valid_to, by commit time (chuỗi đính chính)"))
+		"COMMENT ON TABLE event_chains IS "+quote("Correction chains resolved: each chain member's fact (its root) from valid_from until valid_to, by commit time (chuỗi đính chính)"),
+		"COMMENT ON COLUMN event_chains.event_id IS "+quote("A member of a correction chain: the first event or one of its corrections (mã sự kiện)"),
+		"COMMENT ON COLUMN event_chains.event_type IS "+quote("The chain's event type: a correction has its target's type (loại sự kiện)"),
+		"COMMENT ON COLUMN event_chains.fact_id IS "+quote("The chain's root, the event_id of the fact every member is about (mã sự kiện gốc)"),
+		"COMMENT ON COLUMN event_chains.recorded_at IS "+quote("The member's recorded_at, which orders the chain: the latest recorded stands (thời điểm ghi chép)"),
+		"COMMENT ON COLUMN event_chains.valid_from IS "+quote("Commit time from which the member has this root (hiệu lực từ, theo thời điểm ghi nhận)"),
+		"COMMENT ON COLUMN event_chains.valid_to IS "+quote("Commit time until which it has it, NULL while it still does (hiệu lực đến)"))
 	stmts = append(stmts, queries.Views()...)
 	stmts = append(stmts,
 		`CREATE OR REPLACE VIEW events_log AS
