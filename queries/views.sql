@@ -231,6 +231,14 @@ SELECT * FROM (
     QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
 ) WHERE resolved = code;
 
+-- unit_names: every code registered on or before on_date with the name it had then (its latest
+-- version from that date back: a merged or dissolved unit keeps its last name), for outputs that
+-- show a name beside each code. A code reused by a new unit (14758 was Đông Thọ, is Hàm Rồng from
+-- 2025-07-01) names the unit of on_date.
+CREATE OR REPLACE MACRO unit_names(on_date, known_at) AS TABLE
+SELECT code, name FROM unit_states(known_at) WHERE valid_from <= CAST(on_date AS DATE)
+QUALIFY row_number() OVER (PARTITION BY code ORDER BY valid_from DESC) = 1;
+
 -- districts_abolished: when no district-level unit is active at on_date although some were
 -- dissolved on or before it, the date of the last of those dissolutions (from which
 -- district-level indicators are empty and the scopes below the province are communes);

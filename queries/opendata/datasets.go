@@ -73,6 +73,8 @@ var fieldDocs = map[string][2]string{
 	"value":  {"numerator / denominator, rounded half-up to 6 decimals", "Giá trị (làm tròn 6 chữ số thập phân)"},
 	"target": {"The plan's 2025 target", "Mục tiêu năm 2025"}, "met": {"value reaches the target", "Đạt mục tiêu"},
 	"commune_code": {"Commune code (GSO)", "Mã xã"}, "commune_name": {"Commune name", "Tên xã"},
+	"district_name": {"District-level unit name, at the period's end (or its last name)", "Tên huyện"},
+	"unit_name":     {"Unit name, at the period's end", "Tên đơn vị"}, "scope_name": {"Name of the scope's unit", "Tên đơn vị của phạm vi"},
 	"district_code": {"District-level unit code (GSO)", "Mã huyện"}, "criteria_set": {"Criteria set", "Bộ tiêu chí"},
 	"criterion": {"Criterion number", "Tiêu chí"}, "indicator": {"Indicator of the criterion", "Chỉ tiêu"},
 	"assessed_on": {"Assessment date", "Ngày đánh giá"}, "decision_ref": {"Decision reference", "Số quyết định"},

@@ -322,6 +322,9 @@ func NeutralizeFormula(s string) string {
 
 // checkSuppressed enforces the small-count rule in code, whatever the query did: a row with
 // fewer than 10 responses publishes no aggregate and says it is suppressed.
+// identifies are the columns that name a suppressed row's unit: they stay.
+var identifies = map[string]bool{"scope_level": true, "scope_code": true, "scope_name": true}
+
 func checkSuppressed(cols []string, data [][]any) error {
 	idx := map[string]int{}
 	for i, c := range cols {
@@ -336,7 +339,7 @@ func checkSuppressed(cols []string, data [][]any) error {
 		sup, _ := r[si].(bool)
 		if sup {
 			for i, v := range r {
-				if v != nil && i != si && cols[i] != "scope_level" && cols[i] != "scope_code" {
+				if v != nil && i != si && !identifies[cols[i]] {
 					return fmt.Errorf("%w: suppressed row publishes %s", ErrPrivacy, cols[i])
 				}
 			}

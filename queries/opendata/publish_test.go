@@ -284,16 +284,18 @@ func TestPublishSuppressesSmallCountsAndPersons(t *testing.T) {
 	dir := publish(t, wh, "2025")
 	checkTree(t, dir)
 	files := tree(t, dir)
+	checkNames(t, files)
 	recs, err := csv.NewReader(bytes.NewReader(files["satisfaction/data.csv"])).ReadAll()
 	require.NoError(t, err)
-	require.Equal(t, []string{"scope_level", "scope_code", "suppressed", "responses", "satisfied", "satisfaction_rate"}, recs[0])
+	require.Equal(t, []string{"scope_level", "scope_code", "scope_name", "suppressed", "responses", "satisfied", "satisfaction_rate"}, recs[0])
 	suppressed := 0
 	for _, r := range recs[1:] {
-		if r[2] == "true" {
+		assert.NotEmpty(t, r[2], "%s is named", r[1])
+		if r[3] == "true" {
 			suppressed++
-			assert.Equal(t, []string{"", "", ""}, r[3:], "a suppressed row publishes no aggregate")
+			assert.Equal(t, []string{"", "", ""}, r[4:], "a suppressed row publishes no aggregate")
 		} else {
-			n, err := strconv.Atoi(r[3])
+			n, err := strconv.Atoi(r[4])
 			require.NoError(t, err)
 			assert.GreaterOrEqual(t, n, 10)
 		}
@@ -349,12 +351,12 @@ func TestPublishPast2to63(t *testing.T) {
 
 	recs, err := csv.NewReader(bytes.NewReader(files["indicators/data.csv"])).ReadAll()
 	require.NoError(t, err)
-	require.Equal(t, []string{"indicator_id", "period", "scope_level", "scope_code", "numerator", "denominator", "value", "target", "met", "suppressed"}, recs[0])
-	assert.Contains(t, recs, []string{"fin.disbursement_rate", "2025", "district", "381", num, den, rate, "", "", "false"})
+	require.Equal(t, []string{"indicator_id", "period", "scope_level", "scope_code", "scope_name", "numerator", "denominator", "value", "target", "met", "suppressed"}, recs[0])
+	assert.Contains(t, recs, []string{"fin.disbursement_rate", "2025", "district", "381", "Huyện Đông Hà", num, den, rate, "", "", "false"})
 	recs, err = csv.NewReader(bytes.NewReader(files["funding/data.csv"])).ReadAll()
 	require.NoError(t, err)
-	assert.Equal(t, [][]string{{"fiscal_year", "source", "task", "district_code", "allocated_vnd", "disbursed_vnd"},
-		{"2025", "province_budget", "digital_government", "381", den, num}}, recs)
+	assert.Equal(t, [][]string{{"fiscal_year", "source", "task", "district_code", "district_name", "allocated_vnd", "disbursed_vnd"},
+		{"2025", "province_budget", "digital_government", "381", "Huyện Đông Hà", den, num}}, recs)
 
 	// The funding package declares its closed sets, explains them, and titles its columns in
 	// Vietnamese; its CSV file is a tabular data resource, the Excel variant and the Parquet file
@@ -478,4 +480,40 @@ func TestPublishFollowsTheReorganization(t *testing.T) {
 			assert.NotContains(t, string(pkg), "abolished", period)
 		}
 	}
+}
+
+// unitCodes are the columns that hold an administrative unit's code: each has its unit's name in
+// the next column, so that a reader needs no code list.
+var unitCodes = map[string]string{"scope_code": "scope_name", "unit_code": "unit_name",
+	"commune_code": "commune_name", "district_code": "district_name"}
+
+// checkNames checks every dataset's CSV: a name beside every unit code, filled wherever the code
+// is.
+func checkNames(t *testing.T, files map[string][]byte) {
+	t.Helper()
+	seen := 0
+	for name, b := range files {
+		if !strings.HasSuffix(name, "/data.csv") {
+			continue
+		}
+		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		require.NoError(t, err, name)
+		for i, col := range recs[0] {
+			want, ok := unitCodes[col]
+			if !ok {
+				continue
+			}
+			seen++
+			if !assert.Less(t, i+1, len(recs[0]), "%s: %s is the last column", name, col) {
+				continue
+			}
+			assert.Equal(t, want, recs[0][i+1], "%s: the column after %s", name, col)
+			for _, r := range recs[1:] {
+				if r[i] != "" {
+					assert.NotEmpty(t, r[i+1], "%s: %s %s has a name", name, col, r[i])
+				}
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, seen, 15, "unit code columns across the datasets")
 }

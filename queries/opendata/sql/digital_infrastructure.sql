@@ -32,7 +32,7 @@ wifi_c AS (
            bool_or(free AND site = 'one_stop_shop') AS free_wifi_one_stop
     FROM wifi JOIN at_end s ON s.code = wifi.unit_code GROUP BY 1
 )
-SELECT c.code AS commune_code, c.kind, c.district_code,
+SELECT c.code AS commune_code, cn.name AS commune_name, c.kind, c.district_code, dn.name AS district_name,
        coalesce(h.villages_surveyed, 0) AS villages_surveyed, coalesce(h.households, 0) AS households,
        coalesce(h.with_smartphone, 0) AS with_smartphone, coalesce(h.with_fixed_broadband, 0) AS with_fixed_broadband,
        coalesce(n.villages_reporting, 0) AS villages_reporting, coalesce(n.villages_fixed_broadband, 0) AS villages_fixed_broadband,
@@ -42,4 +42,6 @@ FROM communes c
 LEFT JOIN hh_c h ON h.commune_code = c.code
 LEFT JOIN cn_c n ON n.commune_code = c.code
 LEFT JOIN wifi_c w ON w.commune_code = c.code
+LEFT JOIN unit_names(getvariable('end_d'), getvariable('known_at')) cn ON cn.code = c.code
+LEFT JOIN unit_names(getvariable('end_d'), getvariable('known_at')) dn ON dn.code = c.district_code
 ORDER BY commune_code

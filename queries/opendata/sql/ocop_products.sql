@@ -9,6 +9,8 @@ at_end AS (
     QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
 )
 SELECT r.product_id, r.name, r.category, r.stars, r.business_date AS rated_on,
-       coalesce(s.commune_code, s.resolved) AS unit_code, s.district_code
+       coalesce(s.commune_code, s.resolved) AS unit_code, un.name AS unit_name, s.district_code, dn.name AS district_name
 FROM r LEFT JOIN at_end s ON s.code = r.unit_code
+LEFT JOIN unit_names(getvariable('end_d'), getvariable('known_at')) un ON un.code = coalesce(s.commune_code, s.resolved)
+LEFT JOIN unit_names(getvariable('end_d'), getvariable('known_at')) dn ON dn.code = s.district_code
 ORDER BY product_id

@@ -8,7 +8,9 @@ at_end AS (
     SELECT * FROM unit_scopes(getvariable('known_at')) WHERE d <= getvariable('end_d')
     QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
 )
-SELECT r.area_code, r.product, r.hectares, r.latitude, r.longitude, s.resolved AS unit_code, s.district_code,
+SELECT r.area_code, r.product, r.hectares, r.latitude, r.longitude, s.resolved AS unit_code, un.name AS unit_name, s.district_code, dn.name AS district_name,
        r.business_date AS registered_on
 FROM r LEFT JOIN at_end s ON s.code = r.unit_code
+LEFT JOIN unit_names(getvariable('end_d'), getvariable('known_at')) un ON un.code = s.resolved
+LEFT JOIN unit_names(getvariable('end_d'), getvariable('known_at')) dn ON dn.code = s.district_code
 ORDER BY area_code

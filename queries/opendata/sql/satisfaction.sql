@@ -22,11 +22,11 @@ agg AS (
     SELECT t.level, t.code, count(r.satisfaction), count(r.satisfaction) FILTER (r.satisfaction >= 4)
     FROM tops t LEFT JOIN r ON r.top_code = t.code GROUP BY t.level, t.code
 )
-SELECT scope_level, scope_code,
+SELECT scope_level, scope_code, un.name AS scope_name,
        n < 10 AS suppressed,
        CASE WHEN n >= 10 THEN n END AS responses,
        CASE WHEN n >= 10 THEN ok END AS satisfied,
        CASE WHEN n >= 10 THEN CAST(printf('%d.%06d', (ok * 2000000 + n) // (2 * n) // 1000000,
             (ok * 2000000 + n) // (2 * n) % 1000000) AS DECIMAL(18,6)) END AS satisfaction_rate
-FROM agg
+FROM agg LEFT JOIN unit_names(getvariable('end_d'), getvariable('known_at')) un ON un.code = agg.scope_code
 ORDER BY CASE scope_level WHEN 'province' THEN 0 ELSE 1 END, scope_code

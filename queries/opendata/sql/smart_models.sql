@@ -13,7 +13,9 @@ at_end AS (
     SELECT * FROM unit_scopes(getvariable('known_at')) WHERE d <= getvariable('end_d')
     QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
 )
-SELECT m.model_id, m.name, m.field, m.scope, s.resolved AS unit_code, s.district_code,
+SELECT m.model_id, m.name, m.field, m.scope, s.resolved AS unit_code, un.name AS unit_name, s.district_code, dn.name AS district_name,
        a.model_id IS NOT NULL AS approved, a.business_date AS approved_on, a.decision_ref
 FROM m LEFT JOIN a USING (model_id) LEFT JOIN at_end s ON s.code = m.unit_code
+LEFT JOIN unit_names(getvariable('end_d'), getvariable('known_at')) un ON un.code = s.resolved
+LEFT JOIN unit_names(getvariable('end_d'), getvariable('known_at')) dn ON dn.code = s.district_code
 ORDER BY model_id
