@@ -18,12 +18,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
-	"github.com/apache/iceberg-go/catalog/hadoop"
 	"github.com/apache/iceberg-go/table"
 )
 
@@ -67,7 +65,7 @@ func noWarehouse(abs, dir string) error {
 // Warehouse is an open warehouse directory.
 type Warehouse struct {
 	dir string
-	cat *hadoop.Catalog
+	cat *fsCatalog
 }
 
 // Open opens the warehouse in dir. With create, a missing warehouse (or a missing table) is
@@ -85,7 +83,7 @@ func Open(ctx context.Context, dir string, create bool) (*Warehouse, error) {
 	if err := os.MkdirAll(filepath.Join(abs, "iceberg"), 0o755); err != nil {
 		return nil, fmt.Errorf("warehouse: %w", err)
 	}
-	cat, err := hadoop.NewCatalog("ntm", filepath.Join(abs, "iceberg"), iceberg.Properties{})
+	cat, err := newCatalog(filepath.Join(abs, "iceberg"))
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: open catalog: %w", err)
 	}
@@ -225,14 +223,9 @@ func (w *Warehouse) SchemaFile(name string) string {
 	return filepath.Join(w.dir, "schema", name+".parquet")
 }
 
-// LocalPath turns a file location recorded in the table metadata into a local path.
-func LocalPath(loc string) string {
-	return strings.TrimPrefix(loc, "file://")
-}
-
 // DataFile is one data file of a snapshot, as the metadata records it.
 type DataFile struct {
-	Path        string // local path
+	Path        string // local path, where the warehouse is now (the metadata records a URI)
 	Size        int64
 	Records     int64
 	Partition   string    // the event_type of an events_log file, empty otherwise
@@ -273,6 +266,7 @@ func eachFile(ctx context.Context, t *table.Table, snapshotID int64, fn func(Dat
 	if err != nil {
 		return fmt.Errorf("warehouse: manifests of %s: %w", t.Identifier(), err)
 	}
+	local := localOf(fsys)
 	for _, m := range manifests {
 		if m.ManifestContent() != iceberg.ManifestContentData {
 			continue
@@ -282,16 +276,16 @@ func eachFile(ctx context.Context, t *table.Table, snapshotID int64, fn func(Dat
 			return fmt.Errorf("warehouse: manifest %s: %w", m.FilePath(), err)
 		}
 		for _, e := range entries {
-			fn(dataFileOf(t, e), e)
+			fn(dataFileOf(t, e, local), e)
 		}
 	}
 	return nil
 }
 
 // dataFileOf describes a manifest entry's data file with the commit that stored its rows.
-func dataFileOf(t *table.Table, e iceberg.ManifestEntry) DataFile {
+func dataFileOf(t *table.Table, e iceberg.ManifestEntry, local func(string) string) DataFile {
 	df := e.DataFile()
-	f := DataFile{Path: LocalPath(df.FilePath()), Size: df.FileSizeBytes(), Records: df.Count(),
+	f := DataFile{Path: local(df.FilePath()), Size: df.FileSizeBytes(), Records: df.Count(),
 		Snapshot: e.SnapshotID()}
 	if s := t.Metadata().SnapshotByID(e.SnapshotID()); s != nil {
 		f.CommittedAt = time.UnixMilli(s.TimestampMs).UTC()
