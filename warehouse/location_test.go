@@ -124,7 +124,15 @@ func TestBarePathsStillRead(t *testing.T) {
 			bare++
 		}
 	}
-	assert.Positive(t, bare, "the tables keep their bare location")
+	assert.Positive(t, bare, "what the tables recorded before keeps its bare paths")
+	for _, name := range []string{warehouse.EventsLog, warehouse.DeadLetters} {
+		tbl, err := wh.Load(ctx, name)
+		require.NoError(t, err)
+		assert.True(t, strings.HasPrefix(tbl.Location(), "file:///"), "the ingest records the location as a URI: %s", tbl.Location())
+		snap := tbl.CurrentSnapshot()
+		require.NotNil(t, snap)
+		assert.True(t, strings.HasPrefix(snap.ManifestList, "file:///"), snap.ManifestList)
+	}
 
 	wh = move(t, wh, false)
 	kit.RequireIntact(t, wh)

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go"
@@ -127,6 +128,9 @@ func (w *Warehouse) create(ctx context.Context) error {
 		}
 		cols, _ := Columns(name)
 		if ok {
+			if err := w.uriLocation(ctx, name); err != nil {
+				return err
+			}
 			if err := w.evolve(ctx, name, cols); err != nil {
 				return err
 			}
@@ -187,6 +191,32 @@ func (w *Warehouse) evolve(ctx context.Context, name string, cols []Column) erro
 		return tx, nil
 	})
 	return err
+}
+
+// uriLocation records a table location that is a bare path (iceberg-go's Hadoop catalog wrote
+// them so before the warehouse had a catalog of its own) as the file:// URI of the same path, so
+// that the manifests of later commits are recorded as URIs too. What the table recorded before
+// keeps its bare paths, which read as before. A conflict with another writer's commit leaves
+// the change to the next writer that opens the warehouse.
+func (w *Warehouse) uriLocation(ctx context.Context, name string) error {
+	t, err := w.Load(ctx, name)
+	if err != nil {
+		return err
+	}
+	loc := t.Metadata().Location()
+	if strings.HasPrefix(loc, "file:") {
+		return nil
+	}
+	_, _, err = w.cat.CommitTable(ctx, Ident(name),
+		[]table.Requirement{table.AssertTableUUID(t.Metadata().TableUUID())},
+		[]table.Update{table.NewSetLocationUpdate(fileURI(loc))})
+	switch {
+	case errors.Is(err, table.ErrCommitFailed):
+		return nil
+	case err != nil:
+		return fmt.Errorf("warehouse: record the location of %s as a URI: %w", name, err)
+	}
+	return w.sync()
 }
 
 // TableDoc is the description of a table, in English with the Vietnamese term.
