@@ -91,6 +91,7 @@ func (c *fsCatalog) CreateTable(ctx context.Context, ident table.Identifier, sc 
 	if _, err := publish(dir, 1, md, catalog.ErrTableAlreadyExists); err != nil {
 		return nil, err
 	}
+	writeVersionHint(dir, 1)
 	return c.LoadTable(ctx, ident)
 }
 
@@ -189,10 +190,18 @@ func publish(dir string, version int, md table.Metadata, conflict error) (string
 	return name, nil
 }
 
-// writeVersionHint records the latest version for other Hadoop-catalog readers. It is a hint:
-// readers here scan the metadata folder, so a failure is ignored.
+// writeVersionHint records the latest version for other readers of the Hadoop layout (icebird
+// starts from it). It is a hint, replaced atomically but not synced (the caller's syncfs covers
+// it): readers here scan the metadata folder, so a failure is ignored.
 func writeVersionHint(dir string, version int) {
-	_ = fsx.WriteFile(filepath.Join(dir, "metadata", "version-hint.text"), []byte(strconv.Itoa(version)), 0o644)
+	hint := filepath.Join(dir, "metadata", "version-hint.text")
+	tmp := fmt.Sprintf("%s.%d%s", hint, version, fsx.TempSuffix)
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(version)), 0o644); err != nil {
+		return
+	}
+	if err := os.Rename(tmp, hint); err != nil {
+		_ = os.Remove(tmp)
+	}
 }
 
 // fileURI is the file:// URI of the absolute local path p.
