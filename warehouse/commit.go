@@ -198,7 +198,17 @@ func stageCommit(ctx context.Context, t *table.Table, c Commit) (*table.Transact
 	// Every commit makes a snapshot, even without files, so that the snapshot reference moves
 	// on every commit and the assertion above fences every concurrent writer. The files were
 	// written by us and are known to be new: skip the check against existing files.
-	if err := txn.AddFiles(ctx, c.Files, summary, true); err != nil {
+	// The metadata records each file as a file:// URI under the table location, which moves
+	// with the warehouse; the table's file system finds it where the warehouse is now.
+	uris := make([]string, len(c.Files))
+	for i, p := range c.Files {
+		u, err := FileURI(ctx, t, p)
+		if err != nil {
+			return nil, err
+		}
+		uris[i] = u
+	}
+	if err := txn.AddFiles(ctx, uris, summary, true); err != nil {
 		return nil, fmt.Errorf("add files: %w", err)
 	}
 	return txn, nil

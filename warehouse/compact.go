@@ -93,6 +93,7 @@ func Replaced(ctx context.Context, t *table.Table) (map[int64][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: %w", err)
 	}
+	local := localOf(fsys)
 	for s := t.CurrentSnapshot(); s != nil; {
 		if s.Summary != nil && s.Summary.Properties[operationKey] == operationCompact {
 			manifests, err := s.Manifests(fsys)
@@ -111,7 +112,7 @@ func Replaced(ctx context.Context, t *table.Table) (map[int64][]string, error) {
 				}
 				for _, e := range entries {
 					if e.Status() == iceberg.EntryStatusDELETED && e.SnapshotID() == s.SnapshotID {
-						paths = append(paths, LocalPath(e.DataFile().FilePath()))
+						paths = append(paths, local(e.DataFile().FilePath()))
 					}
 				}
 			}

@@ -23,7 +23,6 @@ import (
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
-	"github.com/apache/iceberg-go/catalog/hadoop"
 	"github.com/apache/iceberg-go/table"
 )
 
@@ -67,7 +66,7 @@ func noWarehouse(abs, dir string) error {
 // Warehouse is an open warehouse directory.
 type Warehouse struct {
 	dir string
-	cat *hadoop.Catalog
+	cat *fsCatalog
 }
 
 // Open opens the warehouse in dir. With create, a missing warehouse (or a missing table) is
@@ -85,7 +84,7 @@ func Open(ctx context.Context, dir string, create bool) (*Warehouse, error) {
 	if err := os.MkdirAll(filepath.Join(abs, "iceberg"), 0o755); err != nil {
 		return nil, fmt.Errorf("warehouse: %w", err)
 	}
-	cat, err := hadoop.NewCatalog("ntm", filepath.Join(abs, "iceberg"), iceberg.Properties{})
+	cat, err := newCatalog(filepath.Join(abs, "iceberg"))
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: open catalog: %w", err)
 	}
@@ -129,6 +128,9 @@ func (w *Warehouse) create(ctx context.Context) error {
 		}
 		cols, _ := Columns(name)
 		if ok {
+			if err := w.uriLocation(ctx, name); err != nil {
+				return err
+			}
 			if err := w.evolve(ctx, name, cols); err != nil {
 				return err
 			}
@@ -191,6 +193,32 @@ func (w *Warehouse) evolve(ctx context.Context, name string, cols []Column) erro
 	return err
 }
 
+// uriLocation records a table location that is a bare path (iceberg-go's Hadoop catalog wrote
+// them so before the warehouse had a catalog of its own) as the file:// URI of the same path, so
+// that the manifests of later commits are recorded as URIs too. What the table recorded before
+// keeps its bare paths, which read as before. A conflict with another writer's commit leaves
+// the change to the next writer that opens the warehouse.
+func (w *Warehouse) uriLocation(ctx context.Context, name string) error {
+	t, err := w.Load(ctx, name)
+	if err != nil {
+		return err
+	}
+	loc := t.Metadata().Location()
+	if strings.HasPrefix(loc, "file:") {
+		return nil
+	}
+	_, _, err = w.cat.CommitTable(ctx, Ident(name),
+		[]table.Requirement{table.AssertTableUUID(t.Metadata().TableUUID())},
+		[]table.Update{table.NewSetLocationUpdate(fileURI(loc))})
+	switch {
+	case errors.Is(err, table.ErrCommitFailed):
+		return nil
+	case err != nil:
+		return fmt.Errorf("warehouse: record the location of %s as a URI: %w", name, err)
+	}
+	return w.sync()
+}
+
 // TableDoc is the description of a table, in English with the Vietnamese term.
 func TableDoc(name string) string { return tableDoc[name] }
 
@@ -225,14 +253,9 @@ func (w *Warehouse) SchemaFile(name string) string {
 	return filepath.Join(w.dir, "schema", name+".parquet")
 }
 
-// LocalPath turns a file location recorded in the table metadata into a local path.
-func LocalPath(loc string) string {
-	return strings.TrimPrefix(loc, "file://")
-}
-
 // DataFile is one data file of a snapshot, as the metadata records it.
 type DataFile struct {
-	Path        string // local path
+	Path        string // local path, where the warehouse is now (the metadata records a URI)
 	Size        int64
 	Records     int64
 	Partition   string    // the event_type of an events_log file, empty otherwise
@@ -273,6 +296,7 @@ func eachFile(ctx context.Context, t *table.Table, snapshotID int64, fn func(Dat
 	if err != nil {
 		return fmt.Errorf("warehouse: manifests of %s: %w", t.Identifier(), err)
 	}
+	local := localOf(fsys)
 	for _, m := range manifests {
 		if m.ManifestContent() != iceberg.ManifestContentData {
 			continue
@@ -282,16 +306,16 @@ func eachFile(ctx context.Context, t *table.Table, snapshotID int64, fn func(Dat
 			return fmt.Errorf("warehouse: manifest %s: %w", m.FilePath(), err)
 		}
 		for _, e := range entries {
-			fn(dataFileOf(t, e), e)
+			fn(dataFileOf(t, e, local), e)
 		}
 	}
 	return nil
 }
 
 // dataFileOf describes a manifest entry's data file with the commit that stored its rows.
-func dataFileOf(t *table.Table, e iceberg.ManifestEntry) DataFile {
+func dataFileOf(t *table.Table, e iceberg.ManifestEntry, local func(string) string) DataFile {
 	df := e.DataFile()
-	f := DataFile{Path: LocalPath(df.FilePath()), Size: df.FileSizeBytes(), Records: df.Count(),
+	f := DataFile{Path: local(df.FilePath()), Size: df.FileSizeBytes(), Records: df.Count(),
 		Snapshot: e.SnapshotID()}
 	if s := t.Metadata().SnapshotByID(e.SnapshotID()); s != nil {
 		f.CommittedAt = time.UnixMilli(s.TimestampMs).UTC()

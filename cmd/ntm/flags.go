@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/thanhhoa-ntm/ntm/events"
@@ -70,10 +71,23 @@ func openSession(ctx context.Context, dir string) (db *sql.DB, close func(), err
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := refreshDBFile(ctx, wh); err != nil {
+		wh.Close()
+		return nil, nil, err
+	}
 	db, _, err = session.Open(ctx, wh)
 	if err != nil {
 		wh.Close()
 		return nil, nil, err
 	}
 	return db, func() { db.Close(); wh.Close() }, nil
+}
+
+// refreshDBFile rebuilds the warehouse's DuckDB file for outside clients when the warehouse was
+// moved since it was written (see session.RefreshDBFile).
+func refreshDBFile(ctx context.Context, wh *warehouse.Warehouse) error {
+	if _, err := session.RefreshDBFile(ctx, wh); err != nil {
+		return fmt.Errorf("rebuild %s after the warehouse moved: %w", wh.DBFile(), err)
+	}
+	return nil
 }

@@ -40,6 +40,10 @@ func publishCommand() command {
 				if err != nil {
 					return err
 				}
+				if err := refreshDBFile(ctx, wh); err != nil {
+					wh.Close()
+					return err
+				}
 				defer wh.Close()
 				db, snap, err := session.OpenWith(ctx, wh, session.Options{AllowDirs: []string{outAbs}, Unlocked: true})
 				if err != nil {

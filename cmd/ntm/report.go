@@ -53,6 +53,10 @@ func reportCommand() command {
 				if err != nil {
 					return err
 				}
+				if err := refreshDBFile(ctx, wh); err != nil {
+					wh.Close()
+					return err
+				}
 				defer wh.Close()
 				db, snap, err := session.Open(ctx, wh)
 				if err != nil {

@@ -54,6 +54,10 @@ func serveCommand() command {
 				if err != nil {
 					return err
 				}
+				if err := refreshDBFile(ctx, wh); err != nil {
+					wh.Close()
+					return err
+				}
 				defer wh.Close()
 				beside := func(flagValue, name string) string {
 					if flagValue != "" {

@@ -40,6 +40,10 @@ func sqlCommand() command {
 				if err != nil {
 					return err
 				}
+				if err := refreshDBFile(ctx, wh); err != nil {
+					wh.Close()
+					return err
+				}
 				defer wh.Close()
 				db, _, err := session.Open(ctx, wh)
 				if err != nil {

@@ -23,6 +23,10 @@ func verifyCommand() command {
 				if err != nil {
 					return err
 				}
+				if err := refreshDBFile(ctx, wh); err != nil {
+					wh.Close()
+					return err
+				}
 				defer wh.Close()
 				r, err := wh.Verify(ctx)
 				if err != nil {

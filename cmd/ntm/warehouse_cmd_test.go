@@ -155,3 +155,41 @@ func TestDuckDBFileForClients(t *testing.T) {
 	require.NoError(t, db.QueryRow("SELECT count(*) FROM indicators('2024', NULL)").Scan(&indicators))
 	assert.Positive(t, indicators)
 }
+
+// A warehouse folder can be moved: ntm verify and ntm sql work on it where it is now, with the
+// same answers, and the first of them rebuilds the DuckDB file, whose views named the old
+// folder, so that clients read it again.
+func TestMovedWarehouse(t *testing.T) {
+	dir, ev, _ := ingested(t, 3000)
+	var want int64
+	for _, n := range ev {
+		want += n
+	}
+	const q = "SELECT event_type, count(*) AS n FROM events_log GROUP BY 1 ORDER BY 1"
+	code, before, errOut := ntm(t, "", "sql", "--warehouse", dir, "--format", "csv", q)
+	require.Equal(t, exitOK, code, errOut)
+
+	moved := filepath.Join(t.TempDir(), "elsewhere")
+	require.NoError(t, os.Rename(dir, moved))
+	clientCount := func() (int64, error) {
+		db, err := sql.Open("duckdb", filepath.Join(moved, "ntm.duckdb")+"?access_mode=read_only")
+		require.NoError(t, err)
+		defer db.Close()
+		var n int64
+		err = db.QueryRow("SELECT count(*) FROM events_log").Scan(&n)
+		return n, err
+	}
+	_, err := clientCount()
+	require.Error(t, err, "the DuckDB file still names the old folder")
+
+	code, out, errOut := ntm(t, "", "verify", "--warehouse", moved)
+	require.Equal(t, exitOK, code, out+errOut)
+	assert.Contains(t, out, "OK")
+	n, err := clientCount()
+	require.NoError(t, err)
+	assert.Equal(t, want, n)
+
+	code, after, errOut := ntm(t, "", "sql", "--warehouse", moved, "--format", "csv", q)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Equal(t, before, after)
+}

@@ -3,8 +3,11 @@ package session
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
@@ -60,4 +63,42 @@ func WriteDBFile(ctx context.Context, w *warehouse.Warehouse) (warehouse.Snapsho
 		return snap, fmt.Errorf("session: database file: %w", err)
 	}
 	return snap, nil
+}
+
+// RefreshDBFile writes the database file anew when it was written for the warehouse in another
+// folder, and reports whether it did. The file's views name the data files by absolute path
+// (DuckDB reads a relative path from the client's working directory, not from the database
+// file's folder), so a warehouse that was moved leaves its file naming the old folder: ntm
+// rebuilds it the first time a command (ntm sql, ntm verify, ...) opens the warehouse where it
+// is now. A missing file is left missing: the next commit writes it.
+func RefreshDBFile(ctx context.Context, w *warehouse.Warehouse) (bool, error) {
+	if _, err := os.Stat(w.DBFile()); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	stale, err := dbFileElsewhere(ctx, w)
+	if err != nil || !stale {
+		return false, err
+	}
+	if _, err := WriteDBFile(ctx, w); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// dbFileElsewhere reports whether the database file names data files outside the warehouse's
+// folder. A file that cannot be read as a database (a client holds it open for writing) is
+// left alone.
+func dbFileElsewhere(ctx context.Context, w *warehouse.Warehouse) (bool, error) {
+	db, err := sql.Open("duckdb", w.DBFile()+"?access_mode=read_only")
+	if err != nil {
+		return false, nil
+	}
+	defer db.Close()
+	var n int64
+	err = db.QueryRowContext(ctx, "SELECT count(*) FROM warehouse_files WHERE NOT starts_with(path, ?)",
+		w.Dir()+string(filepath.Separator)).Scan(&n)
+	if err != nil {
+		return false, nil
+	}
+	return n > 0, nil
 }

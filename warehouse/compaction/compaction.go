@@ -515,7 +515,12 @@ func stage(ctx context.Context, t *table.Table, groups []*mergeGroup, summary ic
 			}
 			rw.DeleteFile(df)
 		}
-		df, err := table.FileToDataFile(ctx, fsys, g.out, t.Schema(), t.Spec(), 0, t.Properties())
+		// The metadata records the merged file as a file:// URI under the table location.
+		loc, err := warehouse.FileURI(ctx, t, g.out)
+		if err != nil {
+			return nil, err
+		}
+		df, err := table.FileToDataFile(ctx, fsys, loc, t.Schema(), t.Spec(), 0, t.Properties())
 		if err != nil {
 			return nil, fmt.Errorf("merged file %s: %w", g.out, err)
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -280,6 +282,9 @@ func TestCompactKeepsRowsOffsetsAndTimes(t *testing.T) {
 		assert.Empty(t, orphans, "replaced files are not orphans")
 	}
 	kit.RequireIntact(t, wh)
+	for _, l := range kit.RecordedLocations(t, wh.Dir()) {
+		require.True(t, strings.HasPrefix(l, "file:///"), "the merged files too are recorded as URIs: %q", l)
+	}
 
 	// The database file for outside clients names the merged files.
 	db, err := sql.Open("duckdb", wh.DBFile()+"?access_mode=read_only")
@@ -303,7 +308,13 @@ func TestCompactKeepsRowsOffsetsAndTimes(t *testing.T) {
 
 	// A second compaction merges the new small files with the merged ones (their rows keep
 	// their transaction times through both), and deletes the files that both replaced once
-	// they are older than Retain.
+	// they are older than Retain: in the folder the warehouse was moved to.
+	require.NoError(t, wh.Close())
+	moved := filepath.Join(t.TempDir(), "moved")
+	require.NoError(t, os.Rename(wh.Dir(), moved))
+	wh, err = warehouse.Open(ctx, moved, false)
+	require.NoError(t, err)
+	defer wh.Close()
 	replaced, err := warehouse.Replaced(ctx, load(t, wh, warehouse.EventsLog))
 	require.NoError(t, err)
 	require.Len(t, replaced, 1)

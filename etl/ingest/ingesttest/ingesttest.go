@@ -169,9 +169,15 @@ func Fixture(t testing.TB, names ...string) [][]byte {
 // when the test ends.
 func Warehouse(t testing.TB, lines [][]byte) *warehouse.Warehouse {
 	t.Helper()
+	return WarehouseIn(t, t.TempDir(), lines)
+}
+
+// WarehouseIn is Warehouse in the folder dir, which may hold a warehouse already.
+func WarehouseIn(t testing.TB, dir string, lines [][]byte) *warehouse.Warehouse {
+	t.Helper()
 	addr := StartBroker(t)
 	Produce(t, addr, lines)
-	wh, err := warehouse.Open(context.Background(), t.TempDir(), true)
+	wh, err := warehouse.Open(context.Background(), dir, true)
 	require.NoError(t, err)
 	t.Cleanup(func() { wh.Close() })
 	_, err = ingest.Run(context.Background(), ingest.Config{Brokers: []string{addr}, Topics: []string{Topic},
