@@ -25,6 +25,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/events/refdata"
 	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/queries/opendata"
 	"github.com/thanhhoa-ntm/ntm/queries/session"
@@ -183,12 +185,7 @@ func browserWarehouse(t *testing.T) *warehouse.Warehouse {
 // dashboard in both languages at 1,400 and 390 px, on a unit's page and on the open-data indexes,
 // none of which scrolls sideways; the unit page lists the district's communes.
 func TestBrowserDashboard(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not found: install Debian's chromium package to run the browser test (in CI, with CI set, this is a failure)", chromium)
-		}
-		t.Fatalf("CI is set and %s is missing (%v): .ci/run installs Debian's chromium package", chromium, err)
-	}
+	needChromium(t)
 	start := time.Now()
 
 	wh := browserWarehouse(t)
@@ -228,34 +225,7 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 	require.NotEmpty(t, ids)
 
-	// The browser: headless, a fresh profile, nothing that talks to the network by itself.
-	var browserOut lockedBuffer
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-profile")),
-		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(&browserOut),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	defer func() {
-		if t.Failed() {
-			t.Logf("browser output:\n%s", browserOut.String())
-		}
-	}()
+	bctx := newBrowser(t, 90*time.Second)
 
 	read := func() shown {
 		t.Helper()
@@ -590,4 +560,93 @@ func screenshot(t *testing.T, bctx context.Context, name, sel string) {
 	path := filepath.Join(dir, name)
 	require.NoError(t, os.WriteFile(path, png, 0o644))
 	t.Logf("screenshot (%d bytes): %s", len(png), path)
+}
+
+// needChromium skips the test when the browser is missing, except in CI, where that fails it.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s not found: install Debian's chromium package to run the browser test (in CI, with CI set, this is a failure)", chromium)
+		}
+		t.Fatalf("CI is set and %s is missing (%v): .ci/run installs Debian's chromium package", chromium, err)
+	}
+}
+
+// newBrowser starts headless Chromium with a fresh profile and nothing that talks to the network
+// by itself, for at most timeout; it is stopped when the test ends, and its output is logged
+// when the test failed.
+func newBrowser(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
+	var browserOut lockedBuffer
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-profile")),
+		chromedp.WindowSize(1280, 900),
+		chromedp.CombinedOutput(&browserOut),
+	)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+		cancel()
+		if t.Failed() {
+			t.Logf("browser output:\n%s", browserOut.String())
+		}
+	})
+	return bctx
+}
+
+// TestBrowserDashboardAfterTheReorganization shows the real province after 2025-07-01 (the
+// reference data's units and their reorganization, no other event): 166 communes directly under
+// the province are 166 rows of the table, named, which neither at 1,400 px nor at 390 px makes
+// the page scroll sideways, and which axe-core finds no serious or critical violation in.
+func TestBrowserDashboardAfterTheReorganization(t *testing.T) {
+	needChromium(t)
+	start := time.Now()
+	ref, err := refdata.Events()
+	require.NoError(t, err)
+	lines := make([][]byte, len(ref))
+	for i := range ref {
+		lines[i] = events.AppendJSON(nil, &ref[i])
+	}
+	wh := kit.Warehouse(t, lines)
+	srv := httptest.NewServer(web.New(web.Config{Warehouse: wh, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
+	t.Cleanup(srv.Close)
+	t.Logf("%d reference events ingested in %s", len(lines), time.Since(start).Round(time.Millisecond))
+	bctx := newBrowser(t, 3*time.Minute)
+	const readUnits = `({rows: document.querySelectorAll("#units tbody tr").length,
+		named: [...document.querySelectorAll("#units tbody th[data-code] a")].filter(a => a.innerText.trim() !== a.closest("th").dataset.code).length,
+		note: !!document.getElementById("scope-note")})`
+	for _, width := range []int64{1400, 390} {
+		what := fmt.Sprintf("dashboard of 2025 at %d px", width)
+		_, err := chromedp.Run(bctx, chromedp.EmulateViewport(width, 900))
+		require.NoError(t, err)
+		_, err = chromedp.Run(bctx, chromedp.Navigate(srv.URL+"/?period=2025"))
+		require.NoError(t, err, what)
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[struct {
+			Rows  int  `json:"rows"`
+			Named int  `json:"named"`
+			Note  bool `json:"note"`
+		}](readUnits))
+		require.NoError(t, err)
+		assert.Equal(t, 166, got.Rows, "%s: a row per commune", what)
+		assert.Equal(t, 166, got.Named, "%s: every commune by name", what)
+		assert.True(t, got.Note, "%s: the note on the abolition", what)
+		noSidewaysScroll(t, bctx, what)
+		axeCheck(t, bctx, what)
+		screenshot(t, bctx, fmt.Sprintf("dash-166-%d-top.png", width), "#units tbody tr:first-child")
+		t.Logf("%s checked at %s", what, time.Since(start).Round(time.Millisecond))
+	}
 }
