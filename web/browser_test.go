@@ -94,7 +94,7 @@ const readPage = `(() => {
 			code: tr.cells[0].dataset.code,
 			name: text(tr.cells[0].querySelector("a")),
 			href: tr.cells[0].querySelector("a").getAttribute("href"),
-			cells: [...tr.cells].slice(1).map(td => ({text: text(td.querySelector(".v")), status: text(td.querySelector(".st")),
+			cells: [...tr.cells].slice(1).map(td => ({text: text(td.querySelector(".v")), status: td.querySelector(".st") ? td.querySelector(".st").textContent.trim() : "",
 				class: td.className, title: td.title}))})),
 	};
 })()`
@@ -426,7 +426,15 @@ func TestBrowserDashboard(t *testing.T) {
 		table, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("units").innerText`))
 		require.NoError(t, err)
 		assert.Contains(t, table, c.district, "%s: units by name", what)
-		assert.Contains(t, table, c.notMet, "%s: not met in words", what)
+		// Met or not met is never colour alone: an icon in each cell of the wide table, whose
+		// legend says what it means, and the word itself in each card.
+		legend, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("units-legend").innerText`))
+		require.NoError(t, err)
+		assert.Contains(t, legend, "✗ "+c.notMet, "%s: the legend", what)
+		assert.Contains(t, table, "✗", "%s: not met by its icon", what)
+		if c.width < 700 {
+			assert.Contains(t, table, "✗ "+c.notMet, "%s: not met in words", what)
+		}
 		cards, err := chromedp.Run(bctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#units tbody tr")).display`))
 		require.NoError(t, err)
 		if c.width < 700 {
@@ -437,6 +445,10 @@ func TestBrowserDashboard(t *testing.T) {
 		if c.lang == "vi" {
 			screenshot(t, bctx, fmt.Sprintf("dash-%d.png", c.width), "")
 			screenshot(t, bctx, fmt.Sprintf("dash-%d-units.png", c.width), "#units tbody tr:nth-child(2)")
+			screenshot(t, bctx, fmt.Sprintf("dash-%d-window.png", c.width), "viewport")
+			if c.width > 700 {
+				screenshot(t, bctx, fmt.Sprintf("dash-%d-table.png", c.width), "#units")
+			}
 		}
 	}
 	t.Logf("dashboard accessibility and layout checked at %s", time.Since(start).Round(time.Millisecond))
@@ -480,7 +492,7 @@ func TestBrowserDashboard(t *testing.T) {
 		axeCheck(t, bctx, what)
 		if c.lang == "vi" {
 			screenshot(t, bctx, fmt.Sprintf("dash-unit-%d.png", c.width), "")
-			screenshot(t, bctx, fmt.Sprintf("dash-unit-%d-top.png", c.width), "main")
+			screenshot(t, bctx, fmt.Sprintf("dash-unit-%d-window.png", c.width), "viewport")
 		}
 	}
 	t.Logf("unit page checked at %s", time.Since(start).Round(time.Millisecond))
@@ -542,12 +554,17 @@ func noSidewaysScroll(t *testing.T, bctx context.Context, what string) {
 	assert.LessOrEqual(t, w.Scroll, w.Client, "%s: the page scrolls sideways (scrollWidth %d > clientWidth %d)", what, w.Scroll, w.Client)
 }
 
-// screenshot saves a PNG of the page shown (the whole page, or the first element sel matches), in
-// the folder NTM_SCREENSHOTS names (to look at the pages), else in the test's temporary folder.
+// screenshot saves a PNG of the page shown (the whole page for sel "", the window for "viewport",
+// else the first element sel matches), in the folder NTM_SCREENSHOTS names (to look at the
+// pages), else in the test's temporary folder.
 func screenshot(t *testing.T, bctx context.Context, name, sel string) {
 	t.Helper()
 	shoot := chromedp.FullScreenshot(100)
-	if sel != "" {
+	switch sel {
+	case "":
+	case "viewport":
+		shoot = chromedp.CaptureScreenshot()
+	default:
 		shoot = chromedp.Screenshot(chromedp.CSS(sel))
 	}
 	png, err := chromedp.Run(bctx, shoot)

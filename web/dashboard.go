@@ -51,6 +51,7 @@ var text = map[string]map[string]string{
 		"below":    "Các chỉ tiêu được tính cho toàn tỉnh và cho từng đơn vị trực thuộc tỉnh; số liệu của đơn vị này nằm trong",
 		"inactive": "Đơn vị này không còn hoạt động (hoặc chưa có) vào cuối kỳ", "status": "trạng thái",
 		"parent": "Cấp trên", "charts": "Biểu đồ theo năm", "map": "Bản đồ",
+		"legend":   "so với mục tiêu; di chuột lên một ô để xem tử số / mẫu số, bấm tên đơn vị để xem chi tiết.",
 		"notfound": "Không có đơn vị hành chính nào có mã này.", "notfound_en": "No administrative unit has this code."},
 	"en": {"title": "Digital transformation in new rural development — Thanh Hóa province", "period": "Period", "show": "Show",
 		"province": "Province", "district": "By district", "commune": "By commune", "target": "target", "met": "met", "notmet": "not met",
@@ -64,6 +65,7 @@ var text = map[string]map[string]string{
 		"below":    "The indicators are computed for the province and for each unit directly below it; this unit's figures count within",
 		"inactive": "This unit is not active (any more, or yet) at the end of the period", "status": "status",
 		"parent": "Parent", "charts": "Charts by year", "map": "Map",
+		"legend":   "against the target; hover over a cell for its numerator / denominator, follow a unit's name for its page.",
 		"notfound": "Không có đơn vị hành chính nào có mã này.", "notfound_en": "No administrative unit has this code."},
 }
 
@@ -74,7 +76,7 @@ type cardView struct {
 // cellView is one indicator's value for one unit. Status says met or not met in words (with an
 // icon), so that the colour of Class is never the only sign; Label names the indicator, for the
 // narrow layout where each row of the table is a card and a cell shows its indicator's name.
-type cellView struct{ Label, Value, Class, Title, Status string }
+type cellView struct{ Label, Value, Class, Title, Icon, Status string }
 
 // noteView is one of the period's notes in the page's language.
 type noteView struct{ ID, Text string }
@@ -130,7 +132,11 @@ const head = `{{define "head"}}<!doctype html>
 
 // cell is a value with its met/not-met state in words, shared by the table of the dashboard
 // and the unit page.
-const cell = `{{define "cell"}}<td class="{{.Class}}" title="{{.Title}}" data-label="{{.Label}}"><span class="v">{{.Value}}</span>{{if .Status}} <span class="st">{{.Status}}</span>{{end}}</td>{{end}}`
+//
+// The icon and the word are apart so that the wide table of units can show the icon alone (the
+// word stays for screen readers, and a legend above the table says what the icons mean), where
+// twenty columns must fit 1,400 px.
+const cell = `{{define "cell"}}<td class="{{.Class}}" title="{{.Title}}" data-label="{{.Label}}"><span class="v">{{.Value}}</span>{{if .Status}} <span class="st"><span class="icon" aria-hidden="true">{{.Icon}}</span> <span class="word">{{.Status}}</span></span>{{end}}</td>{{end}}`
 
 var page = template.Must(template.New("page").Parse(head + cell + `{{template "head" .Head}}
 <main>
@@ -143,7 +149,8 @@ var page = template.Must(template.New("page").Parse(head + cell + `{{template "h
 <!-- The map of the units goes here (built on its own branch). -->
 <h2 id="units-heading">{{.ScopeHeading}}</h2>
 {{range .Notes}}<p class="note" id="{{.ID}}">{{.Text}}</p>
-{{end}}<div class="scroll" tabindex="0" role="region" aria-label="{{.T.table_label}}">
+{{end}}<p class="legend" id="units-legend"><span class="met">✓ {{.T.met}}</span> <span class="notmet">✗ {{.T.notmet}}</span> · {{.T.legend}}</p>
+<div class="scroll" tabindex="0" role="region" aria-label="{{.T.table_label}}">
 <table id="units" class="units">
 <thead><tr><th scope="col">{{.T.unit}}</th>{{range .Indicators}}<th scope="col" data-id="{{.ID}}">{{.Label}}</th>{{end}}</tr></thead>
 <tbody>{{range .Units}}<tr><th scope="row" data-code="{{.Code}}" title="{{$.T.code}} {{.Code}}"><a href="{{.Href}}">{{if .Name}}{{.Name}}{{else}}{{.Code}}{{end}}</a> <small>{{.Code}}</small></th>{{range .Cells}}{{template "cell" .}}{{end}}</tr>
@@ -192,11 +199,30 @@ func statusClass(met string) string {
 // statusText is met or not met in words with an icon ("✓ đạt", "✗ chưa đạt"), "" when the
 // indicator has no target or no value.
 func statusText(met string, t map[string]string) string {
+	if met == "" {
+		return ""
+	}
+	return statusIcon(met) + " " + statusWord(met, t)
+}
+
+// statusIcon is ✓ for met, ✗ for not met, "" otherwise.
+func statusIcon(met string) string {
 	switch met {
 	case "true":
-		return "✓ " + t["met"]
+		return "✓"
 	case "false":
-		return "✗ " + t["notmet"]
+		return "✗"
+	}
+	return ""
+}
+
+// statusWord is met or not met in words, "" when the indicator has no target or no value.
+func statusWord(met string, t map[string]string) string {
+	switch met {
+	case "true":
+		return t["met"]
+	case "false":
+		return t["notmet"]
 	}
 	return ""
 }
@@ -228,7 +254,7 @@ func (s *Server) newCell(x queries.Row, ok bool, code, label string, t map[strin
 	if queries.SmallCell(x) {
 		return cellView{Label: label, Value: t["suppressed"], Class: statusClass(""), Title: fmt.Sprintf("%s %s: %s", code, s.unitName(code), t["suppressed_why"])}
 	}
-	return cellView{Label: label, Value: percent(x.Value), Class: statusClass(x.Met), Status: statusText(x.Met, t),
+	return cellView{Label: label, Value: percent(x.Value), Class: statusClass(x.Met), Icon: statusIcon(x.Met), Status: statusWord(x.Met, t),
 		Title: fmt.Sprintf("%s %s: %s / %s", code, s.unitName(code), x.Numerator, x.Denominator)}
 }
 
