@@ -142,7 +142,7 @@ var page = template.Must(template.New("page").Parse(head + cell + `{{template "h
 <main>
 <h2>{{.T.province}} — {{.Period}}</h2>
 <div class="cards" id="province">
-{{range .Cards}}<div class="card {{.Class}}"><div class="label">{{.Label}}</div><div class="value">{{.Value}}</div><div class="target">{{.Target}} · {{.Status}}</div></div>
+{{range .Cards}}<div class="card {{.Class}}"><div class="label">{{.Label}}</div><div class="value">{{.Value}}</div><div class="target">{{.Target}}{{if .Status}} · {{.Status}}{{end}}</div></div>
 {{end}}</div>
 <h2>{{.T.progress}}</h2>
 <div class="charts">{{range .Charts}}<figure class="chart">{{.SVG}}<figcaption>{{.Title}}</figcaption></figure>{{end}}</div>
@@ -297,7 +297,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	for _, id := range ids {
 		prov := byScope[id]["38"]
 		// Met or not met in words; an indicator with a target but no value has no data yet.
-		status, target := t["none"], t["none"]
+		status, target := "", t["none"]
 		if prov.Target != "" {
 			target = t["target"] + " " + percent(prov.Target)
 			status = t["nodata"]
@@ -394,7 +394,7 @@ func (x histPoint) ratio() (float64, bool) {
 // the target as a dashed line labelled with its value. The accessible name (aria-label and
 // <title>) says the same in words, for readers that cannot see the picture.
 func chart(title string, periods []string, points []histPoint, t map[string]string) template.HTML {
-	const w, h = 320.0, 170.0
+	const w, h = 300.0, 170.0
 	const left, right, top, bottom = 38.0, 58.0, 16.0, 24.0
 	y := func(v float64) float64 { return top + (1-min(max(v, 0), 1))*(h-top-bottom) }
 	x := func(i int) float64 {
