@@ -20,7 +20,7 @@ var unitCode = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z-]{0,31}$`)
 type unitView struct {
 	Head         headView
 	T            map[string]string
-	Lang, Period string
+	Period       string
 	Unit         queries.Unit
 	Parent       *unitLink // the unit above it at the period's end, nil for the province
 	Top          *unitLink // where its figures count, when it is not a scope itself
@@ -110,7 +110,6 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 	}
 	fail := func(err error) {
 		s.cfg.Log.Error("unit page", "code", code, "err", err)
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		http.Error(w, "the unit could not be read; see the server log", http.StatusInternalServerError)
 	}
 	db, _, err := session.Open(r.Context(), s.cfg.Warehouse)
@@ -139,7 +138,7 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	v := unitView{Head: hv, T: t, Lang: lang, Period: p.Label, Unit: u, Years: years(), End: p.End.Format("2006-01-02"), DashboardURL: dash}
+	v := unitView{Head: hv, T: t, Period: p.Label, Unit: u, Years: years(), End: p.End.Format("2006-01-02"), DashboardURL: dash}
 	hv.Title = u.Name + " — " + t["title"]
 	v.Head = hv
 	if u.ParentCode != "" {
