@@ -50,7 +50,7 @@ var text = map[string]map[string]string{
 		"children": "Đơn vị trực thuộc", "children_at": "ngày", "nochildren": "Không có đơn vị trực thuộc.",
 		"below":    "Các chỉ tiêu được tính cho toàn tỉnh và cho từng đơn vị trực thuộc tỉnh; số liệu của đơn vị này nằm trong",
 		"inactive": "Đơn vị này không còn hoạt động (hoặc chưa có) vào cuối kỳ", "status": "trạng thái",
-		"parent": "Cấp trên", "charts": "Biểu đồ theo năm", "map": "Bản đồ",
+		"parent": "Cấp trên", "breadcrumb": "Vị trí trang", "charts": "Biểu đồ theo năm", "map": "Bản đồ",
 		"legend":   "so với mục tiêu; di chuột lên một ô để xem tử số / mẫu số, bấm tên đơn vị để xem chi tiết.",
 		"notfound": "Không có đơn vị hành chính nào có mã này.", "notfound_en": "No administrative unit has this code."},
 	"en": {"title": "Digital transformation in new rural development — Thanh Hóa province", "period": "Period", "show": "Show",
@@ -64,7 +64,7 @@ var text = map[string]map[string]string{
 		"children": "Units below", "children_at": "on", "nochildren": "No unit below this one.",
 		"below":    "The indicators are computed for the province and for each unit directly below it; this unit's figures count within",
 		"inactive": "This unit is not active (any more, or yet) at the end of the period", "status": "status",
-		"parent": "Parent", "charts": "Charts by year", "map": "Map",
+		"parent": "Parent", "breadcrumb": "You are here", "charts": "Charts by year", "map": "Map",
 		"legend":   "against the target; hover over a cell for its numerator / denominator, follow a unit's name for its page.",
 		"notfound": "Không có đơn vị hành chính nào có mã này.", "notfound_en": "No administrative unit has this code."},
 }

@@ -43,7 +43,7 @@ type histRow struct {
 
 var unitPage = template.Must(template.New("unit").Parse(head + cell + `{{template "head" .Head}}
 <main class="unit">
-<nav aria-label="{{.T.parent}}"><a href="{{.DashboardURL}}">{{.T.dashboard}}</a>{{if .Parent}} › <a href="{{.Parent.Href}}">{{.Parent.Name}}</a>{{end}}</nav>
+<nav aria-label="{{.T.breadcrumb}}"><a href="{{.DashboardURL}}">{{.T.dashboard}}</a>{{if .Parent}} › <a href="{{.Parent.Href}}">{{.Parent.Name}}</a>{{end}}</nav>
 <h2 id="unit-name" data-code="{{.Unit.Code}}">{{.Unit.Name}} <small>{{.T.code}} {{.Unit.Code}}</small></h2>
 <p class="kind">{{.Unit.Kind}}{{if .Parent}} · {{.T.parent}}: <a href="{{.Parent.Href}}">{{.Parent.Name}}</a>{{end}}</p>
 {{if not .Unit.Active}}<p class="note" id="inactive-note">{{.T.inactive}} {{.Period}} ({{.T.status}}: {{.Unit.Status}}).</p>
