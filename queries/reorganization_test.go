@@ -163,3 +163,59 @@ func TestDistrictsAbolished(t *testing.T) {
 	}
 	assert.Contains(t, queries.AbolitionNote(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)).String(), "abolished on 2025-07-01")
 }
+
+// TestUnitAtAndChildren reads the dashboard's page of a unit from both sides of the abolition: a
+// district with its communes before it, the same district dissolved (known, not active) after
+// it, the merged commune 16000 under the province, and an unknown code.
+func TestUnitAtAndChildren(t *testing.T) {
+	f := newFixture(t)
+	f.ingest(t, "units.ndjson", "reorganization.ndjson")
+	db := f.db(t)
+	ctx := context.Background()
+	before := time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)
+	after := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+	codes := func(us []queries.Unit) []string {
+		var out []string
+		for _, u := range us {
+			out = append(out, u.Code+" "+u.Name)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		code     string
+		on       time.Time
+		active   bool
+		parent   string
+		top      string
+		children []string
+	}{
+		{"381", before, true, "38", "381", []string{"14800 Xã Đông Phú", "14803 Xã Đông Thanh", "14806 Thị trấn Rừng Thông"}},
+		{"381", after, false, "38", "", nil},
+		{"14800", before, true, "381", "381", []string{"14800-001 Thôn Phú Bình", "14800-002 Thôn Phú Yên"}},
+		{"16000", after, true, "38", "16000", []string{"14800-001 Thôn Phú Bình", "14800-002 Thôn Phú Yên", "14803-001 Thôn Thanh Nam"}},
+		{"38", after, true, "", "", []string{"14755 Phường Ba Đình", "14758 Xã Quảng Lợi", "16000", "16003", "16006"}},
+	} {
+		u, err := queries.UnitAt(ctx, db, c.code, c.on, nil)
+		require.NoError(t, err, c.code)
+		assert.Equal(t, c.active, u.Active, "%s on %s", c.code, c.on)
+		assert.NotEmpty(t, u.Name, c.code)
+		if c.active {
+			assert.Equal(t, c.parent, u.ParentCode, "%s on %s", c.code, c.on)
+			assert.Equal(t, c.top, u.TopCode, "%s on %s", c.code, c.on)
+		}
+		kids, err := queries.UnitChildren(ctx, db, c.code, c.on, nil)
+		require.NoError(t, err, c.code)
+		got := codes(kids)
+		if c.code == "38" {
+			// The merged communes' names are the merge events'; compare their codes only.
+			for i := range got {
+				if len(c.children[i]) == 5 {
+					got[i] = got[i][:5]
+				}
+			}
+		}
+		assert.Equal(t, c.children, got, "%s on %s", c.code, c.on)
+	}
+	_, err := queries.UnitAt(ctx, db, "99999", after, nil)
+	require.ErrorIs(t, err, queries.ErrUnknownUnit)
+}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,6 +25,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/events"
+	"github.com/thanhhoa-ntm/ntm/events/refdata"
+	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/queries/opendata"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
 	"github.com/thanhhoa-ntm/ntm/web"
 )
@@ -54,19 +60,26 @@ type shown struct {
 		Label string `json:"label"`
 		Value string `json:"value"`
 	} `json:"cards"`
-	Scopes []string `json:"scopes"`
-	Rows   []struct {
+	Indicators []struct {
+		ID    string `json:"id"`
 		Label string `json:"label"`
+	} `json:"indicators"`
+	Units []struct {
+		Code  string `json:"code"`
+		Name  string `json:"name"`
+		Href  string `json:"href"`
 		Cells []struct {
-			Text  string `json:"text"`
-			Class string `json:"class"`
-			Title string `json:"title"`
+			Text   string `json:"text"`
+			Status string `json:"status"`
+			Class  string `json:"class"`
+			Title  string `json:"title"`
 		} `json:"cells"`
-	} `json:"rows"`
+	} `json:"units"`
 }
 
-// readPage reads the headings, the period picker, the province cards and the district table
-// as the browser renders them (innerText, so what a reader sees).
+// readPage reads the headings, the period picker, the province cards and the table of units
+// (a row per unit, a column per indicator) as the browser renders them (innerText, so what a
+// reader sees).
 const readPage = `(() => {
 	const text = el => el ? el.innerText.trim() : "";
 	return {
@@ -76,12 +89,43 @@ const readPage = `(() => {
 		styled: [...document.styleSheets].some(s => s.href && s.href.endsWith("/static/style.css") && s.cssRules.length > 0),
 		cards: [...document.querySelectorAll("#province .card")].map(c => ({
 			class: c.className, label: text(c.querySelector(".label")), value: text(c.querySelector(".value"))})),
-		scopes: [...document.querySelectorAll("#districts thead th")].slice(1).map(th => th.dataset.code),
-		rows: [...document.querySelectorAll("#districts tbody tr")].map(tr => ({
-			label: text(tr.cells[0]),
-			cells: [...tr.cells].slice(1).map(td => ({text: text(td), class: td.className, title: td.title}))})),
+		indicators: [...document.querySelectorAll("#units thead th[data-id]")].map(th => ({id: th.dataset.id, label: text(th)})),
+		units: [...document.querySelectorAll("#units tbody tr")].map(tr => ({
+			code: tr.cells[0].dataset.code,
+			name: text(tr.cells[0].querySelector("a")),
+			href: tr.cells[0].querySelector("a").getAttribute("href"),
+			cells: [...tr.cells].slice(1).map(td => ({text: text(td.querySelector(".v")), status: td.querySelector(".st") ? td.querySelector(".st").textContent.trim() : "",
+				class: td.className, title: td.title}))})),
 	};
 })()`
+
+// axeSource is axe-core, vendored (testdata/axe/README.md), injected into each page checked.
+//
+//go:embed testdata/axe/axe.min.js
+var axeSource string
+
+// axeRun runs axe-core over the page and answers its serious and critical violations, each with
+// the nodes it found them on.
+const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
+	.filter(v => v.impact === "serious" || v.impact === "critical")
+	.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + ": " + n.failureSummary)})))`
+
+// axeViolation is one rule axe-core found broken.
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// pageWidth is what the document measures across: no sideways scroll of the page when
+// scrollWidth <= clientWidth.
+type pageWidth struct {
+	Scroll int `json:"scroll"`
+	Client int `json:"client"`
+}
+
+const measureWidth = `({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth})`
 
 // percent is the dashboard's rendering of a ratio: a percentage with one decimal, "–" for none.
 func percent(v *string) string {
@@ -135,19 +179,26 @@ func browserWarehouse(t *testing.T) *warehouse.Warehouse {
 }
 
 // TestBrowserDashboard drives headless Chromium over the dashboard: the numbers it shows are the
-// API's, the met/not-met classes follow the API, the language switch keeps the period, the
-// period picker navigates, and the page runs under a CSP with no script at all.
+// API's, the met/not-met classes and words follow the API, the units are named, the language
+// switch keeps the period, the period picker navigates, and the page runs under a CSP with no
+// script at all. axe-core (vendored, testdata/axe) finds no serious or critical violation on the
+// dashboard in both languages at 1,400 and 390 px, on a unit's page and on the open-data indexes,
+// none of which scrolls sideways; the unit page lists the district's communes.
 func TestBrowserDashboard(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not found: install Debian's chromium package to run the browser test (in CI, with CI set, this is a failure)", chromium)
-		}
-		t.Fatalf("CI is set and %s is missing (%v): .ci/run installs Debian's chromium package", chromium, err)
-	}
+	needChromium(t)
 	start := time.Now()
 
 	wh := browserWarehouse(t)
-	srv := httptest.NewServer(web.New(web.Config{Warehouse: wh, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
+	// The open data of 2025, for the accessibility checks of its index pages.
+	od := filepath.Join(t.TempDir(), "opendata")
+	p2025, err := queries.ParsePeriod("2025")
+	require.NoError(t, err)
+	db, snap, err := session.OpenWith(t.Context(), wh, session.Options{AllowDirs: []string{od}, Unlocked: true})
+	require.NoError(t, err)
+	_, err = opendata.Publish(t.Context(), db, opendata.Options{Period: p2025, DataKnownAt: snap.KnownAt(nil), Out: od})
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	srv := httptest.NewServer(web.New(web.Config{Warehouse: wh, OpenData: od, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
 	t.Cleanup(srv.Close)
 	t.Logf("warehouse ingested and server up in %s", time.Since(start).Round(time.Millisecond))
 
@@ -174,34 +225,7 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 	require.NotEmpty(t, ids)
 
-	// The browser: headless, a fresh profile, nothing that talks to the network by itself.
-	var browserOut lockedBuffer
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-profile")),
-		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(&browserOut),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	defer func() {
-		if t.Failed() {
-			t.Logf("browser output:\n%s", browserOut.String())
-		}
-	}()
+	bctx := newBrowser(t, 90*time.Second)
 
 	read := func() shown {
 		t.Helper()
@@ -245,10 +269,18 @@ func TestBrowserDashboard(t *testing.T) {
 	assert.Equal(t, "Toàn tỉnh — 2025", page.Headings[0])
 	assert.True(t, page.Styled, "the CSP lets the page's own stylesheet load")
 
-	// The province cards and the table rows are in the API's indicator order.
+	// The province cards and the table's columns are in the API's indicator order; the table
+	// has a row per district, named (the code in a smaller line) and linked to its page.
 	require.Len(t, page.Cards, len(ids), "one province card per indicator")
-	require.Len(t, page.Rows, len(ids), "one table row per indicator")
-	assert.Equal(t, []string{"380", "381", "382"}, page.Scopes, "the district columns")
+	require.Len(t, page.Indicators, len(ids), "one table column per indicator")
+	var scopes, names []string
+	for _, u := range page.Units {
+		scopes = append(scopes, u.Code)
+		names = append(names, u.Name)
+		assert.Equal(t, "/units/"+u.Code+"?lang=vi&period=2025", u.Href, "%s: linked to its page", u.Code)
+	}
+	assert.Equal(t, []string{"380", "381", "382"}, scopes, "the district rows")
+	assert.Equal(t, []string{"Thành phố Lam Sơn", "Huyện Đông Hà", "Huyện Mường Cao"}, names, "the districts by name")
 	checked := map[string]int{} // scope → cells compared with a value
 	classes := map[string]int{} // met/notmet cells seen where the API says so
 	for i, id := range ids {
@@ -260,13 +292,15 @@ func TestBrowserDashboard(t *testing.T) {
 		}
 		assert.Equal(t, percent(prov.Value), card.Value, "%s: province card", id)
 		assert.Equal(t, "card "+class(prov.Met), card.Class, "%s: province card class", id)
-		assert.Equal(t, card.Label, page.Rows[i].Label, "%s: the card and the table row name one indicator", id)
+		assert.Equal(t, id, page.Indicators[i].ID, "column %d", i)
+		assert.Equal(t, card.Label, page.Indicators[i].Label, "%s: the card and the table column name one indicator", id)
 		if prov.Value != nil {
 			checked["38"]++
 		}
-		require.Len(t, page.Rows[i].Cells, len(page.Scopes), "%s: one cell per district", id)
-		for j, code := range page.Scopes {
-			c := page.Rows[i].Cells[j]
+		for _, u := range page.Units {
+			code := u.Code
+			require.Len(t, u.Cells, len(ids), "%s: one cell per indicator", code)
+			c := u.Cells[i]
 			r, ok := byID[id][code]
 			if !assert.True(t, ok, "%s: the API has scope %s", id, code) {
 				continue
@@ -280,6 +314,8 @@ func TestBrowserDashboard(t *testing.T) {
 			}
 			assert.Equal(t, percent(r.Value), c.Text, "%s %s: cell", id, code)
 			assert.Equal(t, class(r.Met), c.Class, "%s %s: cell class", id, code)
+			// Met or not met in words too, never by colour alone.
+			assert.Equal(t, map[string]string{"met": "✓ đạt", "notmet": "✗ chưa đạt", "none": ""}[class(r.Met)], c.Status, "%s %s: status", id, code)
 			assert.True(t, strings.HasPrefix(c.Title, code+" "), "%s %s: title %q names the district", id, code, c.Title)
 			assert.True(t, strings.HasSuffix(c.Title, fmt.Sprintf(": %d / %d", r.Numerator, r.Denominator)),
 				"%s %s: title %q has the API's numerator and denominator", id, code, c.Title)
@@ -368,12 +404,266 @@ func TestBrowserDashboard(t *testing.T) {
 
 	t.Logf("period picker checked at %s", time.Since(start).Round(time.Millisecond))
 
-	// 4. A full-page screenshot.
-	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	// 4. Accessibility and layout: axe-core finds no serious or critical violation, the page
+	// never scrolls sideways, the units are named and met/not met is written, in both
+	// languages, at a desktop's 1,400 px and a phone's 390 px (where each unit is a card).
+	for _, c := range []struct {
+		lang, district, notMet string
+		width                  int64
+	}{
+		{"vi", "Huyện Đông Hà", "chưa đạt", 1400},
+		{"vi", "Huyện Đông Hà", "chưa đạt", 390},
+		{"en", "Huyện Đông Hà", "not met", 1400},
+		{"en", "Huyện Đông Hà", "not met", 390},
+	} {
+		what := fmt.Sprintf("dashboard lang=%s at %d px", c.lang, c.width)
+		_, err := chromedp.Run(bctx, chromedp.EmulateViewport(c.width, 900))
+		require.NoError(t, err)
+		_, err = chromedp.Run(bctx, chromedp.Navigate(srv.URL+"/?period=2025&lang="+c.lang))
+		require.NoError(t, err, what)
+		noSidewaysScroll(t, bctx, what)
+		axeCheck(t, bctx, what)
+		table, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("units").innerText`))
+		require.NoError(t, err)
+		assert.Contains(t, table, c.district, "%s: units by name", what)
+		// Met or not met is never colour alone: an icon in each cell of the wide table, whose
+		// legend says what it means, and the word itself in each card.
+		legend, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("units-legend").innerText`))
+		require.NoError(t, err)
+		assert.Contains(t, legend, "✗ "+c.notMet, "%s: the legend", what)
+		assert.Contains(t, table, "✗", "%s: not met by its icon", what)
+		if c.width < 700 {
+			assert.Contains(t, table, "✗ "+c.notMet, "%s: not met in words", what)
+		}
+		cards, err := chromedp.Run(bctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#units tbody tr")).display`))
+		require.NoError(t, err)
+		if c.width < 700 {
+			assert.Equal(t, "block", cards, "%s: each unit is a card", what)
+		} else {
+			assert.Equal(t, "table-row", cards, "%s: a table", what)
+		}
+		if c.lang == "vi" {
+			screenshot(t, bctx, fmt.Sprintf("dash-%d.png", c.width), "")
+			screenshot(t, bctx, fmt.Sprintf("dash-%d-units.png", c.width), "#units tbody tr:nth-child(2)")
+			screenshot(t, bctx, fmt.Sprintf("dash-%d-window.png", c.width), "viewport")
+			if c.width > 700 {
+				screenshot(t, bctx, fmt.Sprintf("dash-%d-table.png", c.width), "#units")
+			}
+		}
+	}
+	t.Logf("dashboard accessibility and layout checked at %s", time.Since(start).Round(time.Millisecond))
+
+	// 5. The page of a district, reached from its name in the table: its indicators by year and
+	// its communes at the period's end, each linked to its own page.
+	_, err = chromedp.Run(bctx, chromedp.EmulateViewport(1400, 900))
+	require.NoError(t, err)
+	_, err = chromedp.Run(bctx, chromedp.Navigate(srv.URL+"/?period=2025"))
+	require.NoError(t, err)
+	_, err = chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(`#units th[data-code="381"] a`)))
+	require.NoError(t, err)
+	u = location()
+	assert.Equal(t, "/units/381", u.Path)
+	type unitShown struct {
+		Name     string   `json:"name"`
+		Children []string `json:"children"`
+		History  int      `json:"history"`
+		Charts   int      `json:"charts"`
+	}
+	const readUnit = `({name: document.getElementById("unit-name").innerText,
+		children: [...document.querySelectorAll("#children li")].map(li => li.dataset.code + " " + li.querySelector("a").innerText),
+		history: document.querySelectorAll("#history tbody tr").length,
+		charts: document.querySelectorAll(".chart svg[role=img][aria-label]").length})`
+	for _, c := range []struct {
+		lang  string
+		width int64
+	}{{"vi", 1400}, {"vi", 390}, {"en", 1400}} {
+		what := fmt.Sprintf("unit page lang=%s at %d px", c.lang, c.width)
+		_, err := chromedp.Run(bctx, chromedp.EmulateViewport(c.width, 900))
+		require.NoError(t, err)
+		_, err = chromedp.Run(bctx, chromedp.Navigate(srv.URL+"/units/381?period=2025&lang="+c.lang))
+		require.NoError(t, err)
+		us, err := chromedp.Run(bctx, chromedp.Evaluate[unitShown](readUnit))
+		require.NoError(t, err)
+		assert.Contains(t, us.Name, "Huyện Đông Hà", what)
+		assert.Equal(t, []string{"14800 Xã Đông Phú", "14803 Xã Đông Thanh", "14806 Thị trấn Rừng Thông"}, us.Children, "%s: the district's communes", what)
+		assert.Equal(t, len(ids), us.History, "%s: a row per indicator", what)
+		assert.Equal(t, len(ids), us.Charts, "%s: a chart per indicator, each with an accessible name", what)
+		noSidewaysScroll(t, bctx, what)
+		axeCheck(t, bctx, what)
+		if c.lang == "vi" {
+			screenshot(t, bctx, fmt.Sprintf("dash-unit-%d.png", c.width), "")
+			screenshot(t, bctx, fmt.Sprintf("dash-unit-%d-window.png", c.width), "viewport")
+		}
+	}
+	t.Logf("unit page checked at %s", time.Since(start).Round(time.Millisecond))
+
+	// 6. The open-data indexes, in both languages.
+	_, err = chromedp.Run(bctx, chromedp.EmulateViewport(1400, 900))
+	require.NoError(t, err)
+	for _, path := range []string{"/opendata/?lang=vi", "/opendata/?lang=en", "/opendata/2025/?lang=vi", "/opendata/2025/?lang=en"} {
+		resp, err := chromedp.Run(bctx, chromedp.NavigateResponse(srv.URL+path))
+		require.NoError(t, err)
+		require.EqualValues(t, http.StatusOK, resp.Status, path)
+		axeCheck(t, bctx, path)
+		noSidewaysScroll(t, bctx, path)
+	}
+	t.Logf("open-data pages checked at %s", time.Since(start).Round(time.Millisecond))
+
+	// 7. The checker itself: a chart without an accessible name and an unfocusable scrolling
+	// region, added to a page, are what axe-core reports, so a silent axe would fail here.
+	_, err = chromedp.Run(bctx, chromedp.Navigate(srv.URL+"/?period=2025"))
+	require.NoError(t, err)
+	_, err = chromedp.Run(bctx, chromedp.Evaluate[chromedp.Void](axeSource))
+	require.NoError(t, err)
+	// The region scrolls for one long word, whose end lies outside it (what axe-core looks for).
+	_, err = chromedp.Run(bctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const main = document.querySelector("main");
+		main.insertAdjacentHTML("beforeend", '<svg role="img" width="10" height="10"><circle cx="5" cy="5" r="4"/></svg>');
+		main.insertAdjacentHTML("beforeend", '<div id="wide" class="scroll"><p>' + "x".repeat(3000) + '</p></div>');
+	})()`))
+	require.NoError(t, err)
+	broken, err := chromedp.Run(bctx, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	var found []string
+	for _, v := range broken {
+		found = append(found, v.ID)
+	}
+	assert.Contains(t, found, "svg-img-alt", "axe-core reports a chart without a name: %v", broken)
+	assert.Contains(t, found, "scrollable-region-focusable", "axe-core reports an unfocusable scrolling region: %v", broken)
+	t.Logf("browser test took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// axeCheck injects axe-core into the page shown and fails on any serious or critical violation.
+func axeCheck(t *testing.T, bctx context.Context, what string) {
+	t.Helper()
+	_, err := chromedp.Run(bctx, chromedp.Evaluate[chromedp.Void](axeSource))
+	require.NoError(t, err, "%s: inject axe-core", what)
+	vs, err := chromedp.Run(bctx, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
+	require.NoError(t, err, "%s: run axe-core", what)
+	for _, v := range vs {
+		t.Errorf("%s: axe-core %s (%s): %s\n\t%s", what, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n\t"))
+	}
+}
+
+// noSidewaysScroll fails when the page shown is wider than the window: a region of it may
+// scroll sideways, the page itself never.
+func noSidewaysScroll(t *testing.T, bctx context.Context, what string) {
+	t.Helper()
+	w, err := chromedp.Run(bctx, chromedp.Evaluate[pageWidth](measureWidth))
+	require.NoError(t, err)
+	assert.LessOrEqual(t, w.Scroll, w.Client, "%s: the page scrolls sideways (scrollWidth %d > clientWidth %d)", what, w.Scroll, w.Client)
+}
+
+// screenshot saves a PNG of the page shown (the whole page for sel "", the window for "viewport",
+// else the first element sel matches), in the folder NTM_SCREENSHOTS names (to look at the
+// pages), else in the test's temporary folder.
+func screenshot(t *testing.T, bctx context.Context, name, sel string) {
+	t.Helper()
+	shoot := chromedp.FullScreenshot(100)
+	switch sel {
+	case "":
+	case "viewport":
+		shoot = chromedp.CaptureScreenshot()
+	default:
+		shoot = chromedp.Screenshot(chromedp.CSS(sel))
+	}
+	png, err := chromedp.Run(bctx, shoot)
 	require.NoError(t, err)
 	require.True(t, bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")), "a PNG")
-	shot := filepath.Join(t.TempDir(), "dashboard-2025-Q1.png")
-	require.NoError(t, os.WriteFile(shot, png, 0o644))
-	t.Logf("screenshot (%d bytes): %s", len(png), shot)
-	t.Logf("browser test took %s", time.Since(start).Round(time.Millisecond))
+	dir := os.Getenv("NTM_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	path := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(path, png, 0o644))
+	t.Logf("screenshot (%d bytes): %s", len(png), path)
+}
+
+// needChromium skips the test when the browser is missing, except in CI, where that fails it.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s not found: install Debian's chromium package to run the browser test (in CI, with CI set, this is a failure)", chromium)
+		}
+		t.Fatalf("CI is set and %s is missing (%v): .ci/run installs Debian's chromium package", chromium, err)
+	}
+}
+
+// newBrowser starts headless Chromium with a fresh profile and nothing that talks to the network
+// by itself, for at most timeout; it is stopped when the test ends, and its output is logged
+// when the test failed.
+func newBrowser(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
+	var browserOut lockedBuffer
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-profile")),
+		chromedp.WindowSize(1280, 900),
+		chromedp.CombinedOutput(&browserOut),
+	)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+		cancel()
+		if t.Failed() {
+			t.Logf("browser output:\n%s", browserOut.String())
+		}
+	})
+	return bctx
+}
+
+// TestBrowserDashboardAfterTheReorganization shows the real province after 2025-07-01 (the
+// reference data's units and their reorganization, no other event): 166 communes directly under
+// the province are 166 rows of the table, named, which neither at 1,400 px nor at 390 px makes
+// the page scroll sideways, and which axe-core finds no serious or critical violation in.
+func TestBrowserDashboardAfterTheReorganization(t *testing.T) {
+	needChromium(t)
+	start := time.Now()
+	ref, err := refdata.Events()
+	require.NoError(t, err)
+	lines := make([][]byte, len(ref))
+	for i := range ref {
+		lines[i] = events.AppendJSON(nil, &ref[i])
+	}
+	wh := kit.Warehouse(t, lines)
+	srv := httptest.NewServer(web.New(web.Config{Warehouse: wh, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
+	t.Cleanup(srv.Close)
+	t.Logf("%d reference events ingested in %s", len(lines), time.Since(start).Round(time.Millisecond))
+	bctx := newBrowser(t, 3*time.Minute)
+	const readUnits = `({rows: document.querySelectorAll("#units tbody tr").length,
+		named: [...document.querySelectorAll("#units tbody th[data-code] a")].filter(a => a.innerText.trim() !== a.closest("th").dataset.code).length,
+		note: !!document.getElementById("scope-note")})`
+	for _, width := range []int64{1400, 390} {
+		what := fmt.Sprintf("dashboard of 2025 at %d px", width)
+		_, err := chromedp.Run(bctx, chromedp.EmulateViewport(width, 900))
+		require.NoError(t, err)
+		_, err = chromedp.Run(bctx, chromedp.Navigate(srv.URL+"/?period=2025"))
+		require.NoError(t, err, what)
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[struct {
+			Rows  int  `json:"rows"`
+			Named int  `json:"named"`
+			Note  bool `json:"note"`
+		}](readUnits))
+		require.NoError(t, err)
+		assert.Equal(t, 166, got.Rows, "%s: a row per commune", what)
+		assert.Equal(t, 166, got.Named, "%s: every commune by name", what)
+		assert.True(t, got.Note, "%s: the note on the abolition", what)
+		noSidewaysScroll(t, bctx, what)
+		axeCheck(t, bctx, what)
+		screenshot(t, bctx, fmt.Sprintf("dash-166-%d-top.png", width), "#units tbody tr:first-child")
+		t.Logf("%s checked at %s", what, time.Since(start).Round(time.Millisecond))
+	}
 }

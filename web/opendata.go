@@ -147,11 +147,11 @@ var odPage = template.Must(template.New("opendata").Parse(`<!doctype html>
 <ul class="files">{{range .Files}}<li><a href="{{.URL}}">{{.Name}}</a> <span class="size" title="{{.Bytes}} B">{{.Size}}</span>{{if .Title}} — {{.Title}}{{end}}</li>
 {{end}}<li><a href="{{.MetadataURL}}">datapackage.json</a> ({{$.T.metadata}})</li></ul>
 {{if .Columns}}<details><summary>{{$.T.columns}}</summary>
-<div class="scroll"><table class="columns"><thead><tr><th>{{$.T.column}}</th><th>{{$.T.meaning}}</th></tr></thead>
+<div class="scroll" tabindex="0" role="region" aria-label="{{$.T.columns}}: {{.Name}}"><table class="columns"><thead><tr><th>{{$.T.column}}</th><th>{{$.T.meaning}}</th></tr></thead>
 <tbody>{{range .Columns}}<tr><td><code>{{.Name}}</code>{{if .Title}}<br><small>{{.Title}}</small>{{end}}</td><td>{{.Meaning}}</td></tr>
 {{end}}</tbody></table></div></details>
 {{end}}{{if .Preview}}<p>{{$.T.preview}} ({{$.T.first}}):</p>
-<div class="scroll" tabindex="0"><table class="preview">
+<div class="scroll" tabindex="0" role="region" aria-label="{{$.T.preview}}: {{.Name}}"><table class="preview">
 <thead><tr>{{range .Columns}}<th title="{{.Meaning}}">{{.Name}}{{if .Title}}<br><small>{{.Title}}</small>{{end}}</th>{{end}}</tr></thead>
 <tbody>{{range .Preview}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>

@@ -95,6 +95,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), cache: map[string]*cached{}}
 	s.metrics = newMetrics(cfg.Registry, cfg.Warehouse)
 	s.mux.HandleFunc("GET /{$}", s.dashboard)
+	s.mux.HandleFunc("GET /units/{code}", s.unit)
 	s.mux.HandleFunc("GET /api/v1/indicators", s.apiIndicators)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))

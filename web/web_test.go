@@ -215,21 +215,53 @@ func TestDashboardFollowsTheReorganization(t *testing.T) {
 
 	code, _, body := get(t, srv.URL+"/?period=2025")
 	require.Equal(t, 200, code)
-	assert.Contains(t, body, "<h2>Theo xã, phường</h2>")
+	assert.Contains(t, body, `<h2 id="units-heading">Theo xã, phường</h2>`)
 	assert.Contains(t, body, `<p class="note" id="scope-note">Cấp huyện không còn từ 2025-07-01`)
-	assert.Contains(t, body, `<th data-code="16003" title="16003">Xã Mường Trung<br><small>16003</small></th>`)
-	assert.NotContains(t, body, `data-code="381"`, "no district column after the abolition")
+	assert.Contains(t, body, `<th scope="row" data-code="16003" title="mã 16003"><a href="/units/16003?lang=vi&amp;period=2025">Xã Mường Trung</a> <small>16003</small></th>`)
+	assert.NotContains(t, body, `data-code="381"`, "no district row after the abolition")
 
 	code, _, body = get(t, srv.URL+"/?period=2025&lang=en")
 	require.Equal(t, 200, code)
-	assert.Contains(t, body, "<h2>By commune</h2>")
+	assert.Contains(t, body, `<h2 id="units-heading">By commune</h2>`)
 	assert.Contains(t, body, "The district level was abolished on 2025-07-01")
 
 	code, _, body = get(t, srv.URL+"/?period=2025-Q2")
 	require.Equal(t, 200, code)
-	assert.Contains(t, body, "<h2>Theo huyện</h2>")
+	assert.Contains(t, body, `<h2 id="units-heading">Theo huyện</h2>`)
 	assert.NotContains(t, body, `id="scope-note"`)
-	assert.Contains(t, body, `<th data-code="381" title="381">Huyện Đông Hà<br><small>381</small></th>`)
+	assert.Contains(t, body, `<th scope="row" data-code="381" title="mã 381"><a href="/units/381?lang=vi&amp;period=2025-Q2">Huyện Đông Hà</a> <small>381</small></th>`)
+
+	// The page of a unit: a district with its communes before the abolition; the same district
+	// after it, dissolved, still answered (with a note and no communes); a commune directly
+	// under the province after it, with its villages and its indicators by year; a commune inside
+	// a district before it, whose figures count within the district; and an unknown code.
+	for _, c := range []struct {
+		path     string
+		status   int
+		contains []string
+		lacks    []string
+	}{
+		{"/units/381?period=2025-Q2", 200, []string{`<html lang="vi">`, `data-code="381">Huyện Đông Hà`, `<li data-code="14800"><a href="/units/14800?lang=vi&amp;period=2025-Q2">Xã Đông Phú</a>`,
+			`data-code="14803"`, `data-code="14806"`, `<table id="history"`, `role="img" aria-label="`, `(ngày 2025-06-30)`}, []string{`id="inactive-note"`}},
+		{"/units/381?period=2025&lang=en", 200, []string{`<html lang="en">`, `id="inactive-note">This unit is not active`, "No unit below this one."}, []string{`<li data-code=`}},
+		{"/units/16003?period=2025", 200, []string{"Xã Mường Trung", `<table id="history"`, `<li data-code="14850-001">`, `href="/units/38?lang=vi&amp;period=2025"`}, []string{`id="within-note"`}},
+		{"/units/14800?period=2024&lang=en", 200, []string{`id="within-note">The indicators are computed for the province`, `<a href="/units/381?lang=en&amp;period=2024">Huyện Đông Hà</a>`}, []string{`<table id="history"`}},
+		{"/units/99999?period=2025", 404, []string{`<p lang="vi">Không có đơn vị hành chính nào có mã <code>99999</code>.</p>`, `<p lang="en">No administrative unit has the code <code>99999</code>.</p>`}, nil},
+		{"/units/%3Cb%3E?lang=en", 404, []string{`<html lang="en">`, "<code>&lt;b&gt;</code>"}, []string{"<b>"}},
+		{"/units/381?period=2031", 400, nil, nil},
+	} {
+		code, h, body := get(t, srv.URL+c.path)
+		require.Equal(t, c.status, code, "%s: %s", c.path, body)
+		if c.status != 400 {
+			assert.True(t, strings.HasPrefix(h.Get("Content-Type"), "text/html"), c.path)
+		}
+		for _, s := range c.contains {
+			assert.Contains(t, body, s, c.path)
+		}
+		for _, s := range c.lacks {
+			assert.NotContains(t, body, s, c.path)
+		}
+	}
 
 	var api struct {
 		Note       string `json:"note"`
