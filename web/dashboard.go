@@ -85,6 +85,7 @@ type pageView struct {
 	Rows           []rowView
 	Charts         []chartView
 	OpenData, Feed bool
+	Maps           template.HTML // the digital maps' section (maps.go)
 }
 
 var page = template.Must(template.New("page").Parse(`<!doctype html>
@@ -109,6 +110,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 {{end}}</div>
 <h2>{{.T.progress}}</h2>
 <div>{{range .Charts}}<div class="chart"><div class="title">{{.Title}}</div>{{.SVG}}</div>{{end}}</div>
+{{.Maps}}
 <h2>{{.ScopeHeading}}</h2>
 {{range .Notes}}<p class="note" id="{{.ID}}">{{.Text}}</p>
 {{end}}<div class="scroll"><table id="districts">
@@ -229,6 +231,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		v.Rows = append(v.Rows, rv)
 	}
 	v.Charts = s.charts(r, ids, li)
+	v.Maps = s.mapsSection(r, p, lang, rows, ids)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := page.Execute(w, v); err != nil {
 		s.cfg.Log.Error("dashboard template", "err", err)

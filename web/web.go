@@ -52,6 +52,8 @@ type Server struct {
 	cache   map[string]*cached // by period and snapshot, of the newest snapshot only
 	names   map[string]string  // unit names, by snapshot
 	namesAt string
+
+	maps mapCache // the map layers (maps.go)
 }
 
 // cached is the indicators of one period over one snapshot, computed once: the first request
