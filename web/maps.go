@@ -35,7 +35,8 @@ var mapText = map[string]map[string]string{
 		"raw":          "Bản đồ số vùng nguyên liệu nông nghiệp",
 		"raw_cap":      "Vùng nguyên liệu đã đăng ký đến %s (%d vùng, %s ha): diện tích hình tròn tỉ lệ với số héc-ta.",
 		"unit":         "Bản đồ chỉ tiêu theo đơn vị",
-		"unit_cap":     "%s, kỳ %s, theo đơn vị trực thuộc tỉnh. Không có ranh giới huyện, xã nào được cấp phép mở, nên mỗi đơn vị được vẽ tại vị trí trung bình của các điểm du lịch và vùng nguyên liệu đã đăng ký của nó; %d đơn vị chưa có điểm nào được xếp thành lưới ô bên phải. Màu theo giá trị; hình và ký hiệu cho biết đạt (●, ✓) hay chưa đạt (◆, ✗) mục tiêu.",
+		"unit_cap":     "%s, kỳ %s, theo đơn vị trực thuộc tỉnh. Không có ranh giới huyện, xã nào được cấp phép mở, nên mỗi đơn vị được vẽ tại vị trí trung bình của các điểm du lịch và vùng nguyên liệu đã đăng ký của nó.%s Màu theo giá trị; hình và ký hiệu cho biết đạt (●, ✓) hay chưa đạt (◆, ✗) mục tiêu.",
+		"unit_grid":    " Các đơn vị chưa có điểm nào (%d) được xếp thành lưới ô bên phải.",
 		"choose":       "Chỉ tiêu trên bản đồ",
 		"show":         "Vẽ",
 		"attribution":  "Made with Natural Earth",
@@ -62,7 +63,8 @@ var mapText = map[string]map[string]string{
 		"raw":          "Agricultural raw-material areas digital map",
 		"raw_cap":      "Raw-material areas registered by %s (%d areas, %s ha): each circle's area is proportional to the hectares.",
 		"unit":         "Indicator map by unit",
-		"unit_cap":     "%s, period %s, by unit directly below the province. No district or commune boundaries exist under an open licence, so each unit is drawn at the mean position of its registered tourism sites and raw-material areas; the %d units with no registered point are in the tile grid on the right. Colour shows the value; shape and symbol show whether the target is met (●, ✓) or not (◆, ✗).",
+		"unit_cap":     "%s, period %s, by unit directly below the province. No district or commune boundaries exist under an open licence, so each unit is drawn at the mean position of its registered tourism sites and raw-material areas.%s Colour shows the value; shape and symbol show whether the target is met (●, ✓) or not (◆, ✗).",
+		"unit_grid":    " Units with no registered point (%d) are in the tile grid on the right.",
 		"choose":       "Indicator on the map",
 		"show":         "Draw",
 		"attribution":  "Made with Natural Earth",
@@ -255,24 +257,29 @@ func radius(ha, maxHa float64) float64 {
 	return maxRadius * math.Sqrt(ha/maxHa)
 }
 
-// niceSizes are the hectares of the size legend: a round number at most maxHa, then about a
-// quarter and a sixteenth of it.
+// niceFloor is the largest of 1, 2, 5 times a power of ten that is at most v (v > 0).
+func niceFloor(v float64) float64 {
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{5, 2} {
+		if m*p <= v {
+			return m * p
+		}
+	}
+	return p
+}
+
+// niceSizes are the hectares of the size legend: the round number (1, 2 or 5 times a power of
+// ten) at most maxHa, then the round numbers at most a quarter and a sixteenth of it.
 func niceSizes(maxHa float64) []float64 {
 	if maxHa <= 0 {
 		return nil
 	}
-	p := math.Pow(10, math.Floor(math.Log10(maxHa)))
-	top := p
-	for _, m := range []float64{5, 2, 1} {
-		if m*p <= maxHa {
-			top = m * p
-			break
-		}
-	}
-	out := []float64{top}
+	out := []float64{niceFloor(maxHa)}
 	for _, f := range []float64{4, 16} {
-		if v := math.Round(top / f); v >= 1 && v < out[len(out)-1] {
-			out = append(out, v)
+		if v := out[0] / f; v >= 1 {
+			if n := niceFloor(v); n < out[len(out)-1] {
+				out = append(out, n)
+			}
 		}
 	}
 	return out
@@ -366,7 +373,7 @@ func status(u unitValue, t map[string]string) (shape, symbol, text string) {
 	case u.Value == "":
 		return "circle", "", t["novalue"]
 	}
-	return "circle", "", t["none"]
+	return "square", "", t["none"]
 }
 
 // unitSVG draws one indicator by unit: each unit with registered points at their mean position,
@@ -440,8 +447,12 @@ func unitSVG(units []unitValue, pos map[string]refdata.Point, indicator, lang st
 				fmt.Fprintf(&b, `<path d="M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ" fill="%s" stroke="#1d2733" stroke-width="0.8"/>`,
 					x+tileW/2-2, y, x+tileW-4, y+(tileH-3)/2, x+tileW/2-2, y+tileH-3, x, y+(tileH-3)/2, u.fill())
 			} else {
-				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="9" fill="%s" stroke="#1d2733" stroke-width="0.8"/>`,
-					x, y, tileW-4, tileH-3, u.fill())
+				rx := 9 // a pill for a circle's units, a plain tile for a square's
+				if shape == "square" {
+					rx = 0
+				}
+				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="%d" fill="%s" stroke="#1d2733" stroke-width="0.8"/>`,
+					x, y, tileW-4, tileH-3, rx, u.fill())
 			}
 			v := percent(u.Value)
 			if u.Suppressed || u.Value == "" {
@@ -462,7 +473,7 @@ func unitSVG(units []unitValue, pos map[string]refdata.Point, indicator, lang st
 	}
 	keys := []struct{ shape, sym, text, fill string }{
 		{"circle", "✓", t["met"], valueColours[2]}, {"diamond", "✗", t["notmet"], valueColours[2]},
-		{"circle", "", t["none"], valueColours[2]}, {"circle", "", t["novalue"], "#d5d8dc"},
+		{"square", "", t["none"], valueColours[2]}, {"circle", "", t["novalue"], "#d5d8dc"},
 	}
 	for i, k := range keys {
 		x, y := 16+float64(i%2)*200, 32+float64(i/2)*16
@@ -665,8 +676,12 @@ func (s *Server) mapsSection(r *http.Request, p queries.Period, lang string, row
 			name = chosen
 		}
 		svg, rest := unitSVG(units, unitPositions(sites, areas), name, lang)
+		grid := ""
+		if rest > 0 {
+			grid = fmt.Sprintf(t["unit_grid"], rest)
+		}
 		v.Figures = append(v.Figures, mapFigure{ID: "fig-units", Heading: t["unit"], SVG: template.HTML(svg),
-			Caption: fmt.Sprintf(t["unit_cap"], name, p.Label, rest), Source: t["outline"]})
+			Caption: fmt.Sprintf(t["unit_cap"], name, p.Label, grid), Source: t["outline"]})
 	}
 	return renderMaps(v)
 }

@@ -148,10 +148,11 @@ func TestMapHelpers(t *testing.T) {
 		max  float64
 		want []float64
 	}{
-		{819.5, []float64{500, 125, 31}},
-		{400, []float64{200, 50, 13}},
+		{819.5, []float64{500, 100, 20}},
+		{400, []float64{200, 50, 10}},
 		{25, []float64{20, 5, 1}},
-		{3, []float64{2, 1}},
+		{3, []float64{2}},
+		{1, []float64{1}},
 		{0, nil},
 	} {
 		require.Equal(t, c.want, niceSizes(c.max), "max %v", c.max)
