@@ -338,26 +338,60 @@ type unitValue struct {
 	Suppressed bool
 }
 
-// valueColour is the class colour of a ratio, clamped to 0..1; grey when there is none.
-func valueColour(v string) string {
-	if v == "" {
-		return "#d5d8dc"
-	}
+// noValue is the colour of a unit with no value, or a suppressed one.
+const noValue = "#d5d8dc"
+
+// ratio reads a value ("" or unreadable: ok false).
+func ratio(v string) (float64, bool) {
 	r, ok := new(big.Rat).SetString(v)
-	if !ok {
-		return "#d5d8dc"
+	if v == "" || !ok {
+		return 0, false
 	}
 	f, _ := r.Float64()
-	i := int(math.Floor(min(max(f, 0), 0.999999) * float64(len(valueColours))))
-	return valueColours[i]
+	return f, true
 }
 
-// fill is the unit's colour: its value's class, grey when it has none or is suppressed.
-func (u unitValue) fill() string {
-	if u.Suppressed {
-		return valueColour("")
+// scale splits the range of the values shown into len(valueColours) equal classes, so that the
+// colours tell units apart when the values lie close together (most units near a target); when
+// they span less than five points, the classes are 0–100%.
+type scale struct{ lo, hi float64 }
+
+func newScale(units []unitValue) scale {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, u := range units {
+		if f, ok := ratio(u.Value); ok && !u.Suppressed {
+			lo, hi = min(lo, f), max(hi, f)
+		}
 	}
-	return valueColour(u.Value)
+	if hi-lo < 0.05 {
+		return scale{0, 1}
+	}
+	return scale{lo, hi}
+}
+
+// colour is the class colour of a value; noValue when there is none.
+func (sc scale) colour(v string) string {
+	f, ok := ratio(v)
+	if !ok {
+		return noValue
+	}
+	x := (min(max(f, sc.lo), sc.hi) - sc.lo) / (sc.hi - sc.lo)
+	return valueColours[min(int(x*float64(len(valueColours))), len(valueColours)-1)]
+}
+
+// bounds are the limits of class i, as percentages with one decimal.
+func (sc scale) bounds(i int) (string, string) {
+	step := (sc.hi - sc.lo) / float64(len(valueColours))
+	f := func(x float64) string { return strings.TrimSuffix(fmt.Sprintf("%.1f", x*100), ".0") }
+	return f(sc.lo + float64(i)*step), f(sc.lo + float64(i+1)*step)
+}
+
+// fill is the unit's colour: its value's class, noValue when it has none or is suppressed.
+func (u unitValue) fill(sc scale) string {
+	if u.Suppressed {
+		return noValue
+	}
+	return sc.colour(u.Value)
 }
 
 // status is the shape and symbol of a unit's standing against the target, so that it never
@@ -398,13 +432,14 @@ func unitSVG(units []unitValue, pos map[string]refdata.Point, indicator, lang st
 			notMet++
 		}
 	}
-	const tileW, tileH = 52.0, 22.0
+	sc := newScale(units)
+	const tileW, tileH = 64.0, 22.0
 	cols := 0
 	if len(rest) > 0 {
 		rows := max(1, int((pr.h-30)/tileH))
-		cols = max(2, (len(rest)+rows-1)/rows)
+		cols = (len(rest) + rows - 1) / rows
 	}
-	gridW := float64(cols)*tileW + 16
+	gridW := max(float64(cols)*tileW, 150) + 16 // room for the grid's heading too
 	if cols == 0 {
 		gridW = 0
 	}
@@ -422,7 +457,7 @@ func unitSVG(units []unitValue, pos map[string]refdata.Point, indicator, lang st
 		return fmt.Sprintf("%s %s: %s (%s)", u.Code, u.Name, v, st)
 	}
 	symbolColour := func(u unitValue) string {
-		if c := u.fill(); c == valueColours[3] || c == valueColours[4] {
+		if c := u.fill(sc); c == valueColours[3] || c == valueColours[4] {
 			return "#fff"
 		}
 		return "#1d2733"
@@ -430,7 +465,7 @@ func unitSVG(units []unitValue, pos map[string]refdata.Point, indicator, lang st
 	for _, u := range placed {
 		x, y := pr.xy(pos[u.Code])
 		shape, sym, _ := status(u, t)
-		marker(&b, shape, x, y, 9, u.fill(), "#1d2733", ` stroke-width="1" class="unit" data-code="`+esc(u.Code)+`"`, title(u))
+		marker(&b, shape, x, y, 9, u.fill(sc), "#1d2733", ` stroke-width="1" class="unit" data-code="`+esc(u.Code)+`"`, title(u))
 		if sym != "" {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="middle" fill="%s" aria-hidden="true">%s</text>`, x, y+3.5, symbolColour(u), sym)
 		}
@@ -442,24 +477,17 @@ func unitSVG(units []unitValue, pos map[string]refdata.Point, indicator, lang st
 		for i, u := range rest {
 			x, y := x0+float64(i/rows)*tileW, 22+float64(i%rows)*tileH
 			fmt.Fprintf(&b, `<g class="tile" data-code="%s"><title>%s</title>`, esc(u.Code), esc(title(u)))
+			// A tile: the value's colour, the status's shape at its left, then the value and symbol.
 			shape, sym, _ := status(u, t)
-			if shape == "diamond" {
-				fmt.Fprintf(&b, `<path d="M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ" fill="%s" stroke="#1d2733" stroke-width="0.8"/>`,
-					x+tileW/2-2, y, x+tileW-4, y+(tileH-3)/2, x+tileW/2-2, y+tileH-3, x, y+(tileH-3)/2, u.fill())
-			} else {
-				rx := 9 // a pill for a circle's units, a plain tile for a square's
-				if shape == "square" {
-					rx = 0
-				}
-				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="%d" fill="%s" stroke="#1d2733" stroke-width="0.8"/>`,
-					x, y, tileW-4, tileH-3, rx, u.fill())
-			}
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="3" fill="%s" stroke="#1d2733" stroke-width="0.6"/>`,
+				x, y, tileW-4, tileH-3, u.fill(sc))
+			marker(&b, shape, x+8, y+(tileH-3)/2, 3.5, "#fff", "#1d2733", ` stroke-width="0.8"`, "")
 			v := percent(u.Value)
 			if u.Suppressed || u.Value == "" {
 				v = u.Code
 			}
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="9" text-anchor="middle" fill="%s">%s%s</text>`,
-				x+tileW/2-2, y+tileH/2+1.5, symbolColour(u), esc(v), sym)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="9" fill="%s">%s%s</text>`,
+				x+15, y+tileH/2+1.5, symbolColour(u), esc(v), sym)
 			b.WriteString(`</g>`)
 		}
 	}
@@ -467,13 +495,14 @@ func unitSVG(units []unitValue, pos map[string]refdata.Point, indicator, lang st
 	fmt.Fprintf(&b, `<g class="legend" transform="translate(0 %.0f)">`, pr.h)
 	fmt.Fprintf(&b, `<text x="8" y="12" font-size="11" fill="#1d2733">%s</text>`, esc(t["value"]))
 	for i, c := range valueColours {
-		x := 60 + float64(i)*56
-		fmt.Fprintf(&b, `<rect x="%.0f" y="2" width="14" height="12" fill="%s" stroke="#1d2733" stroke-width="0.5"/>`, x, c)
-		fmt.Fprintf(&b, `<text x="%.0f" y="12" font-size="10" fill="#1d2733">%d–%d%%</text>`, x+17, i*20, (i+1)*20)
+		x := 56 + float64(i)*72
+		lo, hi := sc.bounds(i)
+		fmt.Fprintf(&b, `<rect x="%.0f" y="2" width="14" height="12" fill="%s" stroke="#1d2733" stroke-width="0.5" class="class-key"/>`, x, c)
+		fmt.Fprintf(&b, `<text x="%.0f" y="12" font-size="10" fill="#1d2733">%s–%s%%</text>`, x+17, lo, hi)
 	}
 	keys := []struct{ shape, sym, text, fill string }{
 		{"circle", "✓", t["met"], valueColours[2]}, {"diamond", "✗", t["notmet"], valueColours[2]},
-		{"square", "", t["none"], valueColours[2]}, {"circle", "", t["novalue"], "#d5d8dc"},
+		{"square", "", t["none"], valueColours[2]}, {"circle", "", t["novalue"], noValue},
 	}
 	for i, k := range keys {
 		x, y := 16+float64(i%2)*200, 32+float64(i/2)*16

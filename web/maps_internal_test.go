@@ -157,8 +157,31 @@ func TestMapHelpers(t *testing.T) {
 	} {
 		require.Equal(t, c.want, niceSizes(c.max), "max %v", c.max)
 	}
-	for v, want := range map[string]string{"": "#d5d8dc", "0": valueColours[0], "0.2": valueColours[1], "0.99": valueColours[4], "1": valueColours[4], "1.5": valueColours[4]} {
-		require.Equal(t, want, valueColour(v), v)
+	for _, c := range []struct {
+		name   string
+		values []string
+		lo, hi string // the legend's first and last bounds
+		want   map[string]string
+	}{
+		{"close values get classes of their own range", []string{"0.8", "0.9", "", "1"}, "80", "100",
+			map[string]string{"": noValue, "0.8": valueColours[0], "0.85": valueColours[1], "0.9": valueColours[2], "0.99": valueColours[4], "1": valueColours[4], "0.5": valueColours[0]}},
+		{"values within five points use 0–100%", []string{"0.91", "0.93"}, "0", "100",
+			map[string]string{"0": valueColours[0], "0.2": valueColours[1], "0.93": valueColours[4], "1.5": valueColours[4]}},
+		{"no value", []string{"", ""}, "0", "100", map[string]string{"": noValue, "x": noValue}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var units []unitValue
+			for _, v := range c.values {
+				units = append(units, unitValue{Value: v})
+			}
+			sc := newScale(units)
+			for v, want := range c.want {
+				require.Equal(t, want, sc.colour(v), v)
+			}
+			lo, _ := sc.bounds(0)
+			_, hi := sc.bounds(len(valueColours) - 1)
+			require.Equal(t, [2]string{c.lo, c.hi}, [2]string{lo, hi})
+		})
 	}
 	pos := unitPositions([]queries.MapPoint{{Lat: 20, Lon: 105, TopCode: "a"}, {Lat: 19, Lon: 106, TopCode: "a"}, {Lat: 1, Lon: 1}})
 	require.Equal(t, map[string]refdata.Point{"a": {Lon: 105.5, Lat: 19.5}}, pos, "the mean of a unit's points; a point with no unit is left out")
