@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"bytes"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,15 +19,7 @@ import (
 // south), one site and one area registered only in 2025.
 func mapsWarehouse(t *testing.T) *warehouse.Warehouse {
 	t.Helper()
-	lines := kit.Fixture(t, "units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson")
-	b, err := os.ReadFile("testdata/maps.ndjson")
-	require.NoError(t, err)
-	for _, l := range bytes.Split(b, []byte("\n")) {
-		if len(bytes.TrimSpace(l)) > 0 {
-			lines = append(lines, l)
-		}
-	}
-	return kit.Warehouse(t, lines)
+	return kit.Warehouse(t, kit.Fixture(t, "units.ndjson", "gov.ndjson", "eco_soc.ndjson", "inf_fin.ndjson", "maps.ndjson"))
 }
 
 var svgRE = regexp.MustCompile(`(?s)<svg id="(map-[a-z]+)"[^>]*>.*?</svg>`)
