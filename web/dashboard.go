@@ -175,6 +175,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		other = "vi"
 	}
 	q := url.Values{"lang": {other}, "period": {p.Label}}
+	if m := r.URL.Query().Get("map"); m != "" {
+		q.Set("map", m) // the indicator on the maps (maps.go) stays too
+	}
 	v := pageView{Lang: lang, Other: other, T: t, Period: p.Label, Periods: periods(), SwitchURL: "/?" + q.Encode(),
 		ScopeHeading: t["district"], OpenData: s.cfg.OpenData != "", Feed: s.cfg.Reports != ""}
 	codes := sortedScopes(rows)

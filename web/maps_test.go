@@ -46,7 +46,8 @@ func TestDashboardMaps(t *testing.T) {
 				`class="tile" data-code="381"`, `<input type="hidden" name="lang" value="en">`},
 			hasNot: []string{"Làng nghề Đông Phú", "VNL-1"}, sites: 3, areas: 2, tiles: 1},
 		{name: "another indicator", query: "?period=2025&map=gov.commune_ntm_8_4",
-			has: []string{`<option value="gov.commune_ntm_8_4" selected>`, "Xã đạt chỉ tiêu 8.4 (NTM), kỳ 2025"}, sites: 4, areas: 3},
+			has: []string{`<option value="gov.commune_ntm_8_4" selected>`, "Xã đạt chỉ tiêu 8.4 (NTM), kỳ 2025",
+				`id="lang-switch" href="/?lang=en&amp;map=gov.commune_ntm_8_4&amp;period=2025"`}, sites: 4, areas: 3},
 		{name: "an unknown indicator falls back to the default", query: "?period=2025&map=%3Cscript%3E",
 			has: []string{`<option value="inf.households_smartphone" selected>`}, hasNot: []string{"<script"}, sites: 4, areas: 3},
 	} {

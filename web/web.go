@@ -427,7 +427,7 @@ func sortedScopes(rows []queries.Row) []string {
 }
 
 // Warm computes the indicators the dashboard shows first (the years and the default period),
-// so that the first visitor does not wait for them.
+// and the default period's maps, so that the first visitor does not wait for them.
 func (s *Server) Warm(ctx context.Context) {
 	for _, y := range []string{"2025", "2024", "2023", "2022"} {
 		p, _ := queries.ParsePeriod(y)
@@ -435,5 +435,9 @@ func (s *Server) Warm(ctx context.Context) {
 			s.cfg.Log.Warn("could not precompute the indicators", "period", y, "err", err)
 			return
 		}
+	}
+	p, _ := queries.ParsePeriod("2025")
+	if _, _, err := s.mapLayers(ctx, p); err != nil {
+		s.cfg.Log.Warn("could not precompute the maps", "period", p.Label, "err", err)
 	}
 }
