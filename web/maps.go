@@ -353,7 +353,7 @@ func ratio(v string) (float64, bool) {
 
 // scale splits the range of the values shown into len(valueColours) equal classes, so that the
 // colours tell units apart when the values lie close together (most units near a target); when
-// they span less than five points, the classes are 0–100%.
+// they span less than ten points, the classes are 0–100%, so that small gaps do not look large.
 type scale struct{ lo, hi float64 }
 
 func newScale(units []unitValue) scale {
@@ -363,7 +363,7 @@ func newScale(units []unitValue) scale {
 			lo, hi = min(lo, f), max(hi, f)
 		}
 	}
-	if hi-lo < 0.05 {
+	if hi-lo < 0.1 {
 		return scale{0, 1}
 	}
 	return scale{lo, hi}
@@ -486,8 +486,11 @@ func unitSVG(units []unitValue, pos map[string]refdata.Point, indicator, lang st
 			if u.Suppressed || u.Value == "" {
 				v = u.Code
 			}
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="9" fill="%s">%s%s</text>`,
-				x+15, y+tileH/2+1.5, symbolColour(u), esc(v), sym)
+			if sym != "" {
+				v += " " + sym
+			}
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="9" fill="%s">%s</text>`,
+				x+15, y+tileH/2+1.5, symbolColour(u), esc(v))
 			b.WriteString(`</g>`)
 		}
 	}

@@ -139,6 +139,7 @@ func TestMapSVG(t *testing.T) {
 			require.Contains(t, units, "✗")
 			require.Contains(t, units, `class="tile" data-code="383"`)
 			require.Contains(t, units, `class="tile" data-code="384"`)
+			require.Contains(t, units, ">50.0% ✗</text>", "a tile's value and symbol")
 		})
 	}
 }
@@ -165,7 +166,7 @@ func TestMapHelpers(t *testing.T) {
 	}{
 		{"close values get classes of their own range", []string{"0.8", "0.9", "", "1"}, "80", "100",
 			map[string]string{"": noValue, "0.8": valueColours[0], "0.85": valueColours[1], "0.9": valueColours[2], "0.99": valueColours[4], "1": valueColours[4], "0.5": valueColours[0]}},
-		{"values within five points use 0–100%", []string{"0.91", "0.93"}, "0", "100",
+		{"values within ten points use 0–100%", []string{"0.85", "0.93"}, "0", "100",
 			map[string]string{"0": valueColours[0], "0.2": valueColours[1], "0.93": valueColours[4], "1.5": valueColours[4]}},
 		{"no value", []string{"", ""}, "0", "100", map[string]string{"": noValue, "x": noValue}},
 	} {
