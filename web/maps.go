@@ -86,11 +86,20 @@ var mapText = map[string]map[string]string{
 	},
 }
 
+// siteKind is a kind of tourism site as the map draws it.
+type siteKind struct{ ID, VI, EN, Colour, Shape string }
+
+// name is the kind's name in the page's language.
+func (k siteKind) name(lang string) string {
+	if lang == "en" {
+		return k.EN
+	}
+	return k.VI
+}
+
 // siteKinds are the kinds of tourism site (EVENTS.md), each with its names, colour (Okabe-Ito,
 // safe for colour-blind readers) and shape, so that colour is never the only cue.
-var siteKinds = []struct {
-	ID, VI, EN, Colour, Shape string
-}{
+var siteKinds = []siteKind{
 	{"community_tourism", "Du lịch cộng đồng", "Community tourism", "#0072b2", "circle"},
 	{"eco", "Du lịch sinh thái", "Eco-tourism", "#009e73", "triangle"},
 	{"cultural_heritage", "Di sản văn hóa", "Cultural heritage", "#cc79a7", "square"},
@@ -216,36 +225,28 @@ func tourismSVG(sites []queries.MapPoint, lang string) string {
 	for _, s := range sites {
 		k := kindOf(s.Kind)
 		x, y := pr.xy(refdata.Point{Lon: s.Lon, Lat: s.Lat})
-		name := k.VI
-		if lang == "en" {
-			name = k.EN
-		}
 		marker(&b, k.Shape, x, y, 4.5, k.Colour, "#1d2733", ` stroke-width="0.8" class="site" data-kind="`+esc(s.Kind)+`"`,
-			fmt.Sprintf("%s — %s (%s)", s.Name, name, s.ID))
+			fmt.Sprintf("%s — %s (%s)", s.Name, k.name(lang), s.ID))
 	}
 	// The legend: every kind, with its count.
 	fmt.Fprintf(&b, `<g class="legend" transform="translate(0 %.0f)">`, pr.h)
 	for i, k := range siteKinds {
 		x, y := 14+float64(i%2)*200, 14+float64(i/2)*16
 		marker(&b, k.Shape, x, y, 4.5, k.Colour, "#1d2733", ` stroke-width="0.8"`, "")
-		name := k.VI
-		if lang == "en" {
-			name = k.EN
-		}
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" fill="#1d2733">%s (%d)</text>`, x+10, y+4, esc(name), count[k.ID])
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-size="11" fill="#1d2733">%s (%d)</text>`, x+10, y+4, esc(k.name(lang)), count[k.ID])
 	}
 	b.WriteString(`</g></svg>`)
 	return b.String()
 }
 
 // kindOf is the kind's entry of siteKinds (an unknown kind is drawn as a grey circle).
-func kindOf(id string) struct{ ID, VI, EN, Colour, Shape string } {
+func kindOf(id string) siteKind {
 	for _, k := range siteKinds {
 		if k.ID == id {
 			return k
 		}
 	}
-	return struct{ ID, VI, EN, Colour, Shape string }{id, id, id, "#7f8c8d", "circle"}
+	return siteKind{id, id, id, "#7f8c8d", "circle"}
 }
 
 // radius is the circle of an area of ha hectares when the largest is maxHa: circles' areas are
@@ -334,7 +335,6 @@ type unitValue struct {
 	Code, Name string
 	Value      string // a ratio, "" when none
 	Met        string // "true", "false" or ""
-	Target     bool
 	Suppressed bool
 }
 
@@ -700,7 +700,7 @@ func (s *Server) mapsSection(r *http.Request, p queries.Period, lang string, row
 				continue
 			}
 			units = append(units, unitValue{Code: x.ScopeCode, Name: s.unitName(x.ScopeCode), Value: x.Value, Met: x.Met,
-				Target: x.Target != "", Suppressed: queries.SmallCell(x)})
+				Suppressed: queries.SmallCell(x)})
 		}
 		sort.Slice(units, func(i, j int) bool { return units[i].Code < units[j].Code })
 		name := labels[chosen][li]

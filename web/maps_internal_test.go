@@ -91,9 +91,9 @@ func TestMapSVG(t *testing.T) {
 			tour := tourismSVG(sites, lang)
 			raw := rawSVG(areas, lang)
 			units, rest := unitSVG([]unitValue{
-				{Code: "380", Name: "Lam Sơn", Value: "0.9", Met: "true", Target: true},
-				{Code: "381", Name: "Đông <Hà>", Value: "0.2", Met: "false", Target: true},
-				{Code: "383", Name: "Không điểm", Value: "0.5", Met: "false", Target: true},
+				{Code: "380", Name: "Lam Sơn", Value: "0.9", Met: "true"},
+				{Code: "381", Name: "Đông <Hà>", Value: "0.2", Met: "false"},
+				{Code: "383", Name: "Không điểm", Value: "0.5", Met: "false"},
 				{Code: "384", Name: "Ẩn", Value: "0.5", Suppressed: true},
 			}, unitPositions(sites, areas), "Chỉ tiêu & <x>", lang)
 			require.Equal(t, 2, rest, "383 and 384 have no point: the tile grid")
