@@ -109,6 +109,8 @@ type pageView struct {
 	Notes          []noteView // why, in the page's language (queries.Notes)
 	Charts         []chartView
 	OpenData, Feed bool
+	Maps           template.HTML // the digital maps' section (maps.go)
+	Map            string        // the ?map= of the request
 }
 
 // head is the start of every dashboard page: the document head and the header with the period
@@ -121,7 +123,7 @@ const head = `{{define "head"}}<!doctype html>
 <header>
 <h1>{{.T.title}}</h1>
 <form method="get" action="{{.Action}}">
-<input type="hidden" name="lang" value="{{.Lang}}">
+<input type="hidden" name="lang" value="{{.Lang}}">{{if .Map}}<input type="hidden" name="map" value="{{.Map}}">{{end}}
 <label for="period">{{.T.period}}</label>
 <select id="period" name="period">{{range .Periods}}<option value="{{.}}"{{if eq . $.Period}} selected{{end}}>{{.}}</option>{{end}}</select>
 <button type="submit">{{.T.show}}</button>
@@ -146,7 +148,7 @@ var page = template.Must(template.New("page").Parse(head + cell + `{{template "h
 {{end}}</div>
 <h2>{{.T.progress}}</h2>
 <div class="charts">{{range .Charts}}<figure class="chart">{{.SVG}}<figcaption>{{.Title}}</figcaption></figure>{{end}}</div>
-<!-- The map of the units goes here (built on its own branch). -->
+{{.Maps}}
 <h2 id="units-heading">{{.ScopeHeading}}</h2>
 {{range .Notes}}<p class="note" id="{{.ID}}">{{.Text}}</p>
 {{end}}<p class="legend" id="units-legend"><span class="met">✓ {{.T.met}}</span> <span class="notmet">✗ {{.T.notmet}}</span> · {{.T.legend}}</p>
@@ -163,6 +165,7 @@ var page = template.Must(template.New("page").Parse(head + cell + `{{template "h
 // headView is what the "head" template needs.
 type headView struct {
 	Lang, Other, Title, Action, Period, SwitchURL string
+	Map                                           string // the indicator of the maps, kept when the period changes
 	T                                             map[string]string
 	Periods                                       []string
 }
@@ -170,7 +173,7 @@ type headView struct {
 // Head is the page's header.
 func (v pageView) Head() headView {
 	return headView{Lang: v.Lang, Other: v.Other, Title: v.T["title"], Action: "/", Period: v.Period,
-		SwitchURL: v.SwitchURL, T: v.T, Periods: v.Periods}
+		SwitchURL: v.SwitchURL, Map: v.Map, T: v.T, Periods: v.Periods}
 }
 
 // percent shows a ratio as a percentage with one decimal.
@@ -273,6 +276,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	t := text[lang]
 	q := url.Values{"lang": {other}, "period": {p.Label}}
+	if m := r.URL.Query().Get("map"); m != "" {
+		q.Set("map", m) // the indicator on the maps (maps.go) stays too
+	}
 	v := pageView{Lang: lang, Other: other, T: t, Period: p.Label, Periods: periods(), SwitchURL: "/?" + q.Encode(),
 		ScopeHeading: t["district"], OpenData: s.cfg.OpenData != "", Feed: s.cfg.Reports != ""}
 	if scopeLevel(rows) == "commune" {
@@ -333,6 +339,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.cfg.Log.Error("dashboard charts", "err", err)
 	}
+	v.Maps = s.mapsSection(r, p, lang, rows, ids)
+	v.Map = r.URL.Query().Get("map")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := page.Execute(w, v); err != nil {
 		s.cfg.Log.Error("dashboard template", "err", err)

@@ -52,6 +52,8 @@ type Server struct {
 	cache   map[string]*cached // by period and snapshot, of the newest snapshot only
 	names   map[string]string  // unit names, by snapshot
 	namesAt string
+
+	maps mapCache // the map layers (maps.go)
 }
 
 // cached is the indicators of one period over one snapshot, computed once: the first request
@@ -426,7 +428,7 @@ func sortedScopes(rows []queries.Row) []string {
 }
 
 // Warm computes the indicators the dashboard shows first (the years and the default period),
-// so that the first visitor does not wait for them.
+// and the default period's maps, so that the first visitor does not wait for them.
 func (s *Server) Warm(ctx context.Context) {
 	for _, y := range []string{"2025", "2024", "2023", "2022"} {
 		p, _ := queries.ParsePeriod(y)
@@ -434,5 +436,9 @@ func (s *Server) Warm(ctx context.Context) {
 			s.cfg.Log.Warn("could not precompute the indicators", "period", y, "err", err)
 			return
 		}
+	}
+	p, _ := queries.ParsePeriod("2025")
+	if _, _, err := s.mapLayers(ctx, p); err != nil {
+		s.cfg.Log.Warn("could not precompute the maps", "period", p.Label, "err", err)
 	}
 }

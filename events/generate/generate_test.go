@@ -303,3 +303,27 @@ func BenchmarkGenerate(b *testing.B) {
 	b.SetBytes(bytes)
 	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// TestPointsInsideTheProvince checks that every tourism site and raw-material area of the stream
+// lies inside the province's outline, where the dashboard's maps draw it.
+func TestPointsInsideTheProvince(t *testing.T) {
+	buf, _ := smallStream()
+	n := 0
+	eachLine(t, buf.Bytes(), func(d decoded) {
+		if d.rej != nil {
+			return
+		}
+		var p refdata.Point
+		switch x := d.ev.Payload.(type) {
+		case events.TourismSiteRegisteredPayload:
+			p = refdata.Point{Lon: x.Longitude, Lat: x.Latitude}
+		case events.RawMaterialAreaRegisteredPayload:
+			p = refdata.Point{Lon: x.Longitude, Lat: x.Latitude}
+		default:
+			return
+		}
+		n++
+		require.True(t, refdata.InProvince(p), "%s %s at %v is outside Thanh Hóa", d.ev.Type, d.ev.ID, p)
+	})
+	require.Greater(t, n, 50, "the stream has sites and areas")
+}

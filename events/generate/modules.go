@@ -340,9 +340,12 @@ func (g *gen) economy() {
 					ModelID: l.id, Name: l.name, KeyProduct: l.keyProduct, RawMaterialArea: l.raw}))
 				if l.raw {
 					d := g.districts[code]
-					g.emit(g.event("vnl", events.RawMaterialAreaRegistered, code, sysEconomy, g.when(), events.RawMaterialAreaRegisteredPayload{
+					at := g.when() // drawn first, as the stream has always drawn it
+					p := events.RawMaterialAreaRegisteredPayload{
 						AreaCode: "VNL-" + l.id, Product: products[g.intn(len(products))], Hectares: float64(20+g.intn(800)) + 0.5,
-						Latitude: d.lat + (g.rng.Float64()-0.5)*0.1, Longitude: d.lon + (g.rng.Float64()-0.5)*0.1}))
+						Latitude: d.lat + (g.rng.Float64()-0.5)*0.1, Longitude: d.lon + (g.rng.Float64()-0.5)*0.1}
+					p.Latitude, p.Longitude = d.inside(p.Latitude, p.Longitude)
+					g.emit(g.event("vnl", events.RawMaterialAreaRegistered, code, sysEconomy, at, p))
 				}
 			}
 		}
@@ -439,9 +442,12 @@ func (g *gen) society() {
 			if refdata.Coastal(code) || refdata.Mountainous(code) || g.chance(0.3) {
 				d := g.districts[code]
 				c := communes[g.intn(len(communes))]
-				g.emit(g.event("dl", events.TourismSiteRegistered, c.code, sysSociety, g.when(), events.TourismSiteRegisteredPayload{
+				at := g.when() // drawn first, as the stream has always drawn it
+				p := events.TourismSiteRegisteredPayload{
 					SiteID: "dl-" + c.code + "-" + strconv.Itoa(g.month), Name: "Điểm du lịch " + c.name, Kind: siteKinds[g.intn(len(siteKinds))],
-					Latitude: d.lat + (g.rng.Float64()-0.5)*0.1, Longitude: d.lon + (g.rng.Float64()-0.5)*0.1}))
+					Latitude: d.lat + (g.rng.Float64()-0.5)*0.1, Longitude: d.lon + (g.rng.Float64()-0.5)*0.1}
+				p.Latitude, p.Longitude = d.inside(p.Latitude, p.Longitude)
+				g.emit(g.event("dl", events.TourismSiteRegistered, c.code, sysSociety, at, p))
 			}
 		}
 	}

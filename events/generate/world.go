@@ -39,6 +39,20 @@ type district struct {
 	lat, lon float64
 }
 
+// inside moves a point drawn around the district's centre toward the centre until it lies inside
+// the province's outline, so that no demo site or area falls in the sea or in a neighbouring
+// province (every centre lies inside). It draws no random number: the stream only changes in
+// the coordinates of the points that were outside.
+func (d *district) inside(lat, lon float64) (float64, float64) {
+	for range 8 {
+		if refdata.InProvince(refdata.Point{Lon: lon, Lat: lat}) {
+			return lat, lon
+		}
+		lat, lon = d.lat+(lat-d.lat)/2, d.lon+(lon-d.lon)/2
+	}
+	return d.lat, d.lon
+}
+
 // world is the generator's view of the province: units, their hierarchy as it changes, and
 // every entity that later events refer to.
 type world struct {

@@ -25,7 +25,7 @@ import (
 	"github.com/thanhhoa-ntm/ntm/events"
 )
 
-//go:embed data/*.csv
+//go:embed data/*.csv data/*.geojson
 var files embed.FS
 
 // ProvinceCode is Thanh Hóa's GSO code.

@@ -333,3 +333,25 @@ func TestEventsAreValidContractEvents(t *testing.T) {
 	require.Equal(t, map[events.Type]int{events.AdminUnitRegistered: 587, events.AdminUnitMerged: 186,
 		events.AdminUnitDissolved: 26, events.AdminUnitSplit: 10}, byType)
 }
+
+func TestOutline(t *testing.T) {
+	ring := Outline()
+	require.Len(t, ring, 211)
+	require.Equal(t, ring[0], ring[len(ring)-1], "the ring is closed")
+	for _, p := range ring {
+		require.True(t, p.Lat > 19.2 && p.Lat < 20.7 && p.Lon > 104.3 && p.Lon < 106.1, "%v is outside Thanh Hóa's box", p)
+	}
+	for _, c := range []struct {
+		name string
+		p    Point
+		in   bool
+	}{
+		{"Thanh Hóa city", Point{Lon: 105.78, Lat: 19.80}, true},
+		{"Mường Lát", Point{Lon: 104.60, Lat: 20.52}, true},
+		{"the Gulf of Tonkin", Point{Lon: 106.05, Lat: 19.70}, false},
+		{"Hà Nội", Point{Lon: 105.85, Lat: 21.03}, false},
+		{"Vinh (Nghệ An)", Point{Lon: 105.68, Lat: 18.67}, false},
+	} {
+		require.Equal(t, c.in, InProvince(c.p), c.name)
+	}
+}
