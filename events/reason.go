@@ -27,7 +27,18 @@ const (
 	// Reasons leaves it out: it is a verdict on a sender, never on a line of a stream (whatever
 	// reaches Kafka was sent by a trusted producer or let through by the gateway).
 	Forbidden Reason = "forbidden"
+	// ForbiddenUnit is decided at the event gateway: the event's unit_code is neither the
+	// token's unit nor below it.
+	ForbiddenUnit Reason = "forbidden_unit"
+	// UnknownUnit is decided at the event gateway: the event's unit_code, outside the token's
+	// scope, is no unit of the province that the gateway knows (not at the event's date, not
+	// at any date of the reference data).
+	UnknownUnit Reason = "unknown_unit"
 )
+
+// GatewayReasons returns the reasons only the event gateway decides (it knows the sender):
+// they reach the dead letters through the gateway's verdict headers (VerdictOf).
+func GatewayReasons() []Reason { return []Reason{Forbidden, ForbiddenUnit, UnknownUnit} }
 
 // Reasons returns every reason code of the contract, in the order of EVENTS.md.
 func Reasons() []Reason {

@@ -70,29 +70,43 @@ func (l *WarehouseLookup) files(ctx context.Context, eventType string) ([]wareho
 	return out, nil
 }
 
-// Events returns the stored events among ids with their unit and type.
+// Events returns the stored events among ids with their unit, type and content hash. The
+// ids are asked in chunks, so that a request of tens of thousands of events makes a few
+// queries of bounded size.
 func (l *WarehouseLookup) Events(ctx context.Context, ids []string) (map[string]Target, error) {
 	out := map[string]Target{}
 	files, err := l.files(ctx, "")
 	if err != nil || len(files) == 0 {
 		return out, err
 	}
-	q := "SELECT event_id, arg_min(unit_code, ingested_at), arg_min(event_type, ingested_at) FROM " +
+	const chunk = 4096
+	for lo := 0; lo < len(ids); lo += chunk {
+		if err := l.events(ctx, files, ids[lo:min(len(ids), lo+chunk)], out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (l *WarehouseLookup) events(ctx context.Context, files []warehouse.DataFile, ids []string, out map[string]Target) error {
+	q := "SELECT event_id, arg_min(unit_code, ingested_at), arg_min(event_type, ingested_at), arg_min(content_hash, ingested_at) FROM " +
 		warehouse.ParquetSource(files) + " WHERE event_id IN (" + quoteList(ids) + ") GROUP BY event_id"
 	rows, err := l.db.QueryContext(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: look up events: %w", err)
+		return fmt.Errorf("gateway: look up events: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		var t Target
-		if err := rows.Scan(&id, &t.UnitCode, &t.Type); err != nil {
-			return nil, fmt.Errorf("gateway: look up events: %w", err)
+		var hash int64
+		if err := rows.Scan(&id, &t.UnitCode, &t.Type, &hash); err != nil {
+			return fmt.Errorf("gateway: look up events: %w", err)
 		}
+		t.Hash = uint64(hash) // stored as the bits of the uint64, as ingest's index reads it
 		out[id] = t
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // Owners returns the unit of the first stored registration of each id of the kind.
