@@ -38,6 +38,9 @@ const (
 	// DefaultMaxResults bounds the lines an answer lists, so that the answer to a body of
 	// millions of bad lines stays small (it was 964 MB for 16 MiB of "1" lines).
 	DefaultMaxResults = 1000
+	// DefaultRecentIDs is how many event_ids acknowledged by Kafka the gateway remembers at
+	// least, for the conflicts that the warehouse does not show yet (see Config.RecentIDs).
+	DefaultRecentIDs = 1 << 16
 )
 
 // The gateway's reasons for rejecting a line, beside the contract's (events.Reason).
@@ -85,6 +88,10 @@ type Config struct {
 	Lookup Lookup
 	// MaxResults is the number of lines an answer lists; default DefaultMaxResults.
 	MaxResults int
+	// RecentIDs is how many event_ids Kafka acknowledged lately the gateway remembers with
+	// their content hash, so that an event sent again with other content before ingest stored
+	// the first is answered as the conflict it is; default DefaultRecentIDs, negative for none.
+	RecentIDs int
 	// Log receives one line per request; nil discards.
 	Log *slog.Logger
 	// Stats, when set, counts what the gateway does, for metrics; nil keeps counts nowhere.
@@ -203,11 +210,12 @@ type errorBody struct {
 }
 
 type handler struct {
-	cfg   Config
-	scope func(scope, unit string) bool
-	known func(code string) bool
-	log   *slog.Logger
-	stats *Stats
+	cfg    Config
+	recent *recent
+	scope  func(scope, unit string) bool
+	known  func(code string) bool
+	log    *slog.Logger
+	stats  *Stats
 }
 
 // Handler returns the handler of POST /api/v1/events. It panics when cfg lacks Tokens or
@@ -240,7 +248,10 @@ func Handler(cfg Config) http.Handler {
 	if cfg.MaxResults <= 0 {
 		cfg.MaxResults = DefaultMaxResults
 	}
-	h := &handler{cfg: cfg, log: cfg.Log, stats: cfg.Stats}
+	if cfg.RecentIDs == 0 {
+		cfg.RecentIDs = DefaultRecentIDs
+	}
+	h := &handler{cfg: cfg, log: cfg.Log, stats: cfg.Stats, recent: newRecent(cfg.RecentIDs)}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -349,6 +360,8 @@ type pending struct {
 	result int
 	dead   bool
 	dup    bool // a duplicate of an earlier line, counted in verdicts.duplicates
+	id     string
+	hash   uint64 // the event's content hash, remembered once Kafka acknowledged it
 }
 
 // candidate is a line the contract accepts, waiting for the authorization of what it changes.
@@ -541,6 +554,21 @@ func (h *handler) judge(ctx context.Context, body io.Reader, p auth.Principal) (
 			az.remember(&c.ev)
 			continue // stored: nothing to send
 		}
+		if sent, ok := h.recent.get(c.ev.ID); ok {
+			if sent != hash {
+				r := conflict(c.ev.ID)
+				r.message += " (sent a moment ago, not in the warehouse yet)"
+				r.messageVI += " (vừa được gửi, chưa vào kho dữ liệu)"
+				v.reject(c.result, r)
+				dead(c.line, c.raw, &c.ev, r)
+				continue
+			}
+			v.duplicate(c.result,
+				fmt.Sprintf("event %s was sent a moment ago with the same content; it counts once", c.ev.ID),
+				fmt.Sprintf("sự kiện %s vừa được gửi với cùng nội dung; chỉ được tính một lần", c.ev.ID))
+			az.remember(&c.ev)
+			continue // in Kafka already: nothing to send
+		}
 		if e, ok := earlier[c.ev.ID]; ok {
 			if e.hash != hash {
 				r := conflict(c.ev.ID)
@@ -564,6 +592,8 @@ func (h *handler) judge(ctx context.Context, body io.Reader, p auth.Principal) (
 			rec:    &kgo.Record{Topic: h.cfg.Topic, Key: []byte(c.ev.UnitCode), Value: value},
 			result: c.result,
 			dup:    dup,
+			id:     c.ev.ID,
+			hash:   hash,
 		})
 	}
 	return v, recs, nil
@@ -618,6 +648,7 @@ func (h *handler) produce(ctx context.Context, recs []pending, v *verdicts) bool
 			continue
 		}
 		if pr.Err == nil {
+			h.recent.add(recs[i].id, recs[i].hash)
 			continue
 		}
 		if !failed {

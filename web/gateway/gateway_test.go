@@ -478,3 +478,46 @@ func TestSlowBody(t *testing.T) {
 	require.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
 	require.Empty(t, f.records(t))
 }
+
+// An event sent again before ingest stored the first delivery is judged against what this
+// gateway sent: the warehouse does not show it yet, and a changed copy would otherwise be
+// answered accepted and then dead-lettered by ingest.
+func TestResentBeforeIngest(t *testing.T) {
+	first := event("ev-1", "connectivity.reported", "15814", connectivity)
+	changed := strings.Replace(first, `"mobile_5g":false`, `"mobile_5g":true`, 1)
+	tests := []struct {
+		name      string
+		line      string
+		status    string
+		reason    string
+		duplicate bool
+		message   string
+		records   int // events in Kafka after the request
+	}{
+		{"the first delivery", first, "accepted", "", false, "", 1},
+		{"the same event again", first, "accepted", "", true, "was sent a moment ago with the same content", 1},
+		{"changed content", changed, "rejected", "conflicting_duplicate", false, "not in the warehouse yet", 1},
+	}
+	f := newFixture(t, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, resp := f.send(t, f.tokens["xa-thieu-thanh"], tt.line)
+			require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+			got := resp.Results[0]
+			require.Equal(t, tt.status, got.Status, got.Message)
+			require.Equal(t, tt.reason, got.Reason)
+			require.Equal(t, tt.duplicate, got.Duplicate)
+			require.Contains(t, got.Message, tt.message)
+			require.Len(t, f.records(t), tt.records)
+		})
+	}
+	require.Len(t, f.deadLetters(t), 1)
+	require.Equal(t, int64(1), f.stats.Duplicates.Load())
+
+	// Without the memory, the changed copy goes to Kafka, and ingest finds the conflict.
+	g := newFixture(t, func(c *gateway.Config) { c.RecentIDs = -1 })
+	for _, line := range []string{first, changed} {
+		_, resp := g.send(t, g.tokens["xa-thieu-thanh"], line)
+		require.Equal(t, gateway.StatusAccepted, resp.Results[0].Status)
+	}
+}
