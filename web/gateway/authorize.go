@@ -23,9 +23,10 @@ func knownUnit(h *auth.Hierarchy, code string) bool {
 }
 
 // Lookup tells the gateway what the warehouse already holds, for the checks that depend on it:
-// whose event a correction or a retraction targets, and which unit owns an entity.
+// whether an event_id is stored and with what content, whose event a correction or a
+// retraction targets, and which unit owns an entity.
 type Lookup interface {
-	// Events returns the stored events among ids, by id.
+	// Events returns the stored events among ids, by id, with their content hash.
 	Events(ctx context.Context, ids []string) (map[string]Target, error)
 	// Owners returns, for the ids of an entity kind (events.Entity.Kind), the unit whose event
 	// registered each one first; an id never registered is absent.

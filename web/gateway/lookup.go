@@ -15,8 +15,9 @@ import (
 
 // WarehouseLookup answers Lookup from the warehouse's current snapshot with an in-memory DuckDB
 // that reads the snapshot's files directly (only the columns a check needs, only the partition
-// of the registering type for an owner). It runs only for requests that hold corrections,
-// retractions or entity events, once per kind.
+// of the registering type for an owner). Events runs once per request that holds a valid line
+// (for duplicates and conflicts, and the targets of corrections and retractions); Owners only
+// for requests that hold entity events, once per kind.
 type WarehouseLookup struct {
 	w  *warehouse.Warehouse
 	db *sql.DB
