@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/thanhhoa-ntm/ntm/auth"
@@ -26,21 +27,20 @@ func knownUnit(h *auth.Hierarchy, code string) bool {
 // whether an event_id is stored and with what content, whose event a correction or a
 // retraction targets, and which unit owns an entity.
 type Lookup interface {
-	// Events returns the stored events among ids, by id, with their content hash.
+	// Hashes returns the content hash (events_log.content_hash, events.Judge.Hash) of the
+	// stored events among ids, by id: it tells a duplicate from a conflict.
+	Hashes(ctx context.Context, ids []string) (map[string]uint64, error)
+	// Events returns the stored events among ids, by id.
 	Events(ctx context.Context, ids []string) (map[string]Target, error)
 	// Owners returns, for the ids of an entity kind (events.Entity.Kind), the unit whose event
 	// registered each one first; an id never registered is absent.
 	Owners(ctx context.Context, kind string, ids []string) (map[string]string, error)
 }
 
-// Target is a stored event: one a correction or a retraction may name, or one that a line of
-// the request repeats.
+// Target is a stored event that a correction or a retraction may name.
 type Target struct {
 	UnitCode string
 	Type     string
-	// Hash is the stored content hash (events_log.content_hash, events.Judge.Hash), which
-	// tells a duplicate from a conflict.
-	Hash uint64
 }
 
 // authorizer judges what one request's events change, in the order of their lines, against
@@ -53,25 +53,33 @@ type authorizer struct {
 	known   func(code string) bool // nil: every code is a unit
 	events  map[string]Target
 	owners  map[string]map[string]string // kind → id → unit
-	// stored are the events the warehouse holds under the candidates' event_ids, as the
-	// request arrived.
-	stored map[string]Target
+	// stored are the content hashes of the events the warehouse holds under the candidates'
+	// event_ids, as the request arrived.
+	stored map[string]uint64
 }
 
 // newAuthorizer looks up, in one query per kind, everything the candidates' checks need, and
 // the stored events of the candidates' ids (for every role: an admin's duplicate is one too).
 func newAuthorizer(ctx context.Context, lookup Lookup, p auth.Principal, inScope func(string, string) bool, known func(string) bool, cands []*candidate) (*authorizer, error) {
-	a := &authorizer{p: p, inScope: inScope, known: known, events: map[string]Target{}, owners: map[string]map[string]string{}, stored: map[string]Target{}}
+	a := &authorizer{p: p, inScope: inScope, known: known, events: map[string]Target{}, owners: map[string]map[string]string{}, stored: map[string]uint64{}}
 	if lookup == nil || len(cands) == 0 {
+		return a, nil
+	}
+	all := make([]string, len(cands))
+	for i, c := range cands {
+		all[i] = c.ev.ID
+	}
+	stored, err := lookup.Hashes(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(a.stored, stored)
+	if p.Role == auth.RoleAdmin {
 		return a, nil
 	}
 	var targets []string
 	ids := map[string][]string{}
 	for _, c := range cands {
-		targets = append(targets, c.ev.ID)
-		if p.Role == auth.RoleAdmin {
-			continue
-		}
 		if c.ev.Corrects != "" {
 			targets = append(targets, c.ev.Corrects)
 		}
@@ -82,19 +90,13 @@ func newAuthorizer(ctx context.Context, lookup Lookup, p auth.Principal, inScope
 			ids[e.Kind] = append(ids[e.Kind], e.ID)
 		}
 	}
-	found, err := lookup.Events(ctx, targets)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cands {
-		if t, ok := found[c.ev.ID]; ok {
-			a.stored[c.ev.ID] = t
+	if len(targets) > 0 {
+		found, err := lookup.Events(ctx, targets)
+		if err != nil {
+			return nil, err
 		}
+		maps.Copy(a.events, found)
 	}
-	if p.Role == auth.RoleAdmin {
-		return a, nil
-	}
-	a.events = found
 	for kind, list := range ids {
 		found, err := lookup.Owners(ctx, kind, list)
 		if err != nil {

@@ -452,8 +452,9 @@ type seen struct {
 // gateway did not read to its end.
 //
 // The warehouse lags Kafka by ingest's flush interval: an event produced a moment ago is not
-// there yet, and a conflict with it is found only by ingest (a dead letter, as for Kafka
-// producers).
+// there yet. The gateway remembers what it sent lately (recent) for that window; a conflict
+// with an event another gateway process sent in it is found only by ingest (a dead letter, as
+// for Kafka producers).
 func (h *handler) judge(ctx context.Context, body io.Reader, p auth.Principal) (*verdicts, []pending, error) {
 	v := &verdicts{max: h.cfg.MaxResults, listed: []Result{}, rejected: map[events.Reason]int{}}
 	var cands []*candidate
@@ -541,8 +542,8 @@ func (h *handler) judge(ctx context.Context, body io.Reader, p auth.Principal) (
 		sent := c.ev
 		sent.Raw = value
 		hash := judge.Hash(&sent)
-		if t, ok := az.stored[c.ev.ID]; ok {
-			if t.Hash != hash {
+		if stored, ok := az.stored[c.ev.ID]; ok {
+			if stored != hash {
 				r := conflict(c.ev.ID)
 				v.reject(c.result, r)
 				dead(c.line, c.raw, &c.ev, r)

@@ -43,6 +43,10 @@ func fromReporter(line string) string {
 // against a real warehouse are in attacks_test.go.
 type registered struct{}
 
+func (registered) Hashes(context.Context, []string) (map[string]uint64, error) {
+	return map[string]uint64{}, nil
+}
+
 func (registered) Events(context.Context, []string) (map[string]gateway.Target, error) {
 	return map[string]gateway.Target{}, nil
 }
