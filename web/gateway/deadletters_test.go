@@ -61,6 +61,9 @@ func TestGatewayToWarehouse(t *testing.T) {
 		want   []want
 		dead   map[int]string // line → reason of its dead letter
 		events int64          // events_log rows after ingest
+		// dups are the duplicates ingest counts: those the gateway sent again (within a
+		// request), not those stored already (the gateway sends them no more).
+		dups int64
 	}{
 		{
 			name:  "a first body",
@@ -77,6 +80,7 @@ func TestGatewayToWarehouse(t *testing.T) {
 			},
 			dead:   map[int]string{3: "not_json", 4: "bad_type", 5: "forbidden_unit", 7: "conflicting_duplicate", 8: "unknown_unit"},
 			events: 2,
+			dups:   1,
 		},
 		{
 			name: "the same events again, one changed, then a correction and a retraction",
@@ -125,7 +129,14 @@ func TestGatewayToWarehouse(t *testing.T) {
 					SourceFile: "gateway:xa-thieu-thanh@15814", Line: int64(line)})
 			}
 
-			ingestAll()
+			st := ingestAll()
+			require.Equal(t, rq.dups, st.Duplicates)
+			require.Equal(t, int64(len(rq.dead)), func() (n int64) {
+				for _, k := range st.Rejected {
+					n += k
+				}
+				return n
+			}(), "ingest rejects the gateway's dead letters and nothing else: %v", st.Rejected)
 			evs, dls := ingesttest.Counts(t, wh)
 			var stored int64
 			for _, n := range evs {
