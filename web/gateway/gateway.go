@@ -542,62 +542,79 @@ func (h *handler) judge(ctx context.Context, body io.Reader, p auth.Principal) (
 		sent := c.ev
 		sent.Raw = value
 		hash := judge.Hash(&sent)
-		if stored, ok := az.stored[c.ev.ID]; ok {
-			if stored != hash {
-				r := conflict(c.ev.ID)
-				v.reject(c.result, r)
-				dead(c.line, c.raw, &c.ev, r)
-				continue
-			}
-			v.duplicate(c.result,
-				fmt.Sprintf("event %s is stored already with the same content; it counts once", c.ev.ID),
-				fmt.Sprintf("sự kiện %s đã được lưu với cùng nội dung; chỉ được tính một lần", c.ev.ID))
-			az.remember(&c.ev)
-			continue // stored: nothing to send
-		}
-		if sent, ok := h.recent.get(c.ev.ID); ok {
-			if sent != hash {
-				r := conflict(c.ev.ID)
-				r.message += " (sent a moment ago, not in the warehouse yet)"
-				r.messageVI += " (vừa được gửi, chưa vào kho dữ liệu)"
-				v.reject(c.result, r)
-				dead(c.line, c.raw, &c.ev, r)
-				continue
-			}
-			v.duplicate(c.result,
-				fmt.Sprintf("event %s was sent a moment ago with the same content; it counts once", c.ev.ID),
-				fmt.Sprintf("sự kiện %s vừa được gửi với cùng nội dung; chỉ được tính một lần", c.ev.ID))
-			az.remember(&c.ev)
-			continue // in Kafka already: nothing to send
-		}
-		if e, ok := earlier[c.ev.ID]; ok {
-			if e.hash != hash {
-				r := conflict(c.ev.ID)
-				r.message += fmt.Sprintf(" (line %d of this request)", e.line)
-				r.messageVI += fmt.Sprintf(" (dòng %d của yêu cầu này)", e.line)
-				v.reject(c.result, r)
-				dead(c.line, c.raw, &c.ev, r)
-				continue
-			}
-			// Sent again, so that Kafka's verdict on this line is its own; ingest counts it once.
-			v.duplicate(c.result,
-				fmt.Sprintf("event %s is on line %d of this request already, with the same content; it counts once", c.ev.ID, e.line),
-				fmt.Sprintf("sự kiện %s đã có ở dòng %d của yêu cầu này với cùng nội dung; chỉ được tính một lần", c.ev.ID, e.line))
-		} else {
+		rp := h.repeat(c, hash, az.stored, earlier)
+		switch {
+		case rp.conflict != nil:
+			v.reject(c.result, rp.conflict)
+			dead(c.line, c.raw, &c.ev, rp.conflict)
+			continue
+		case rp.duplicate:
+			v.duplicate(c.result, rp.message, rp.messageVI)
+		default:
 			earlier[c.ev.ID] = seen{hash: hash, line: c.line}
 		}
-		_, dup := earlier[c.ev.ID]
-		dup = dup && earlier[c.ev.ID].line != c.line
 		az.remember(&c.ev)
+		if !rp.send {
+			continue
+		}
 		recs = append(recs, pending{
 			rec:    &kgo.Record{Topic: h.cfg.Topic, Key: []byte(c.ev.UnitCode), Value: value},
 			result: c.result,
-			dup:    dup,
+			dup:    rp.duplicate,
 			id:     c.ev.ID,
 			hash:   hash,
 		})
 	}
 	return v, recs, nil
+}
+
+// repetition is what an event_id seen before makes of a line.
+type repetition struct {
+	conflict           *refusal // the id came with other content: the line is rejected
+	duplicate          bool     // the id came with the same content: accepted, counted once
+	message, messageVI string   // a duplicate's note
+	send               bool     // the event goes to Kafka
+}
+
+// repeat judges a line that passed the contract and the authorization by its event_id and
+// content hash, against, in turn, what the warehouse stored, what this gateway sent lately
+// (not stored yet) and the earlier lines of the request: the same content is a duplicate,
+// other content the conflict ingest would find. A duplicate of a stored or lately sent event
+// is not sent again; one of an earlier line is, so that Kafka's verdict on the line is its own
+// (ingest counts it once).
+func (h *handler) repeat(c *candidate, hash uint64, stored map[string]uint64, earlier map[string]seen) repetition {
+	id := c.ev.ID
+	if s, ok := stored[id]; ok {
+		if s != hash {
+			return repetition{conflict: conflict(id)}
+		}
+		return repetition{duplicate: true,
+			message:   fmt.Sprintf("event %s is stored already with the same content; it counts once", id),
+			messageVI: fmt.Sprintf("sự kiện %s đã được lưu với cùng nội dung; chỉ được tính một lần", id)}
+	}
+	if s, ok := h.recent.get(id); ok {
+		if s != hash {
+			r := conflict(id)
+			r.message += " (sent a moment ago, not in the warehouse yet)"
+			r.messageVI += " (vừa được gửi, chưa vào kho dữ liệu)"
+			return repetition{conflict: r}
+		}
+		return repetition{duplicate: true,
+			message:   fmt.Sprintf("event %s was sent a moment ago with the same content; it counts once", id),
+			messageVI: fmt.Sprintf("sự kiện %s vừa được gửi với cùng nội dung; chỉ được tính một lần", id)}
+	}
+	if e, ok := earlier[id]; ok {
+		if e.hash != hash {
+			r := conflict(id)
+			r.message += fmt.Sprintf(" (line %d of this request)", e.line)
+			r.messageVI += fmt.Sprintf(" (dòng %d của yêu cầu này)", e.line)
+			return repetition{conflict: r}
+		}
+		return repetition{duplicate: true, send: true,
+			message:   fmt.Sprintf("event %s is on line %d of this request already, with the same content; it counts once", id, e.line),
+			messageVI: fmt.Sprintf("sự kiện %s đã có ở dòng %d của yêu cầu này với cùng nội dung; chỉ được tính một lần", id, e.line)}
+	}
+	return repetition{send: true}
 }
 
 // conflict is the verdict on an event whose event_id is stored, or was sent earlier in the
