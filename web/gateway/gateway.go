@@ -203,10 +203,12 @@ const (
 	StatusRejected = "rejected"
 )
 
-// errorBody is the JSON answer to a request refused as a whole.
+// errorBody is the JSON answer to a request refused as a whole: Error in English, ErrorVI in
+// Vietnamese.
 type errorBody struct {
-	Error string `json:"error"`
-	Code  string `json:"code"`
+	Error   string `json:"error"`
+	ErrorVI string `json:"error_vi,omitempty"`
+	Code    string `json:"code"`
 }
 
 type handler struct {
@@ -310,7 +312,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, errLookup) {
 		h.log.Error("authorize events", "token", p.Name, "err", err)
 		w.Header().Set("Retry-After", "30")
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "the warehouse could not be read to authorize the events; nothing was accepted: send them again later")
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "the warehouse could not be read to check the events; nothing was accepted: send them again later")
 		return
 	}
 	if err != nil {
@@ -625,8 +627,8 @@ func conflict(id string) *refusal {
 		messageVI: fmt.Sprintf("mã sự kiện %q đã được nhận trước đó với nội dung khác; sự kiện đầu tiên được giữ: muốn sửa, hãy gửi một sự kiện có event_id mới và \"corrects\":%q", id, id)}
 }
 
-// errLookup marks a failure to read what the authorization needs from the warehouse.
-var errLookup = errors.New("the warehouse could not be read to authorize the events")
+// errLookup marks a failure to read what the checks need from the warehouse.
+var errLookup = errors.New("the warehouse could not be read to check the events")
 
 // clip shortens a message for the answer: a line's message names the field and the rule, and
 // never needs more.
@@ -700,7 +702,24 @@ func (h *handler) unauthorized(w http.ResponseWriter, err error) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, errorBody{Error: msg, Code: code})
+	writeJSON(w, status, errorBody{Error: msg, ErrorVI: errorsVI[code], Code: code})
+}
+
+// errorsVI are the Vietnamese messages of the refusals of a whole request, by code; the
+// English message (errorBody.Error) gives the detail.
+var errorsVI = map[string]string{
+	"method_not_allowed":     "hãy gửi sự kiện bằng phương thức POST",
+	"missing_token":          "thiếu mã truy cập: hãy gửi tiêu đề Authorization: Bearer <mã truy cập>",
+	"malformed_token":        "tiêu đề Authorization sai định dạng: phải là Bearer, một dấu cách, rồi mã truy cập",
+	"unknown_token":          "mã truy cập không đúng hoặc đã bị thu hồi",
+	"expired_token":          "mã truy cập đã hết hạn: hãy xin cấp mã mới",
+	"invalid_token":          "mã truy cập không hợp lệ",
+	"forbidden_role":         "mã truy cập này không có quyền gửi sự kiện; chỉ mã của đơn vị báo cáo, Sở Nội vụ và quản trị được gửi",
+	"unsupported_media_type": "kiểu nội dung không được chấp nhận: hãy gửi application/x-ndjson",
+	"unavailable":            "chưa đọc được kho dữ liệu để kiểm tra sự kiện; chưa sự kiện nào được nhận: hãy gửi lại sau",
+	"body_too_large":         "nội dung gửi vượt quá giới hạn kích thước; chưa sự kiện nào được nhận: hãy chia thành các yêu cầu nhỏ hơn",
+	"timeout":                "nội dung gửi đến quá chậm; chưa sự kiện nào được nhận: hãy chia thành các yêu cầu nhỏ hơn",
+	"bad_body":               "không đọc được nội dung gửi; chưa sự kiện nào được nhận: hãy gửi lại",
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -246,10 +246,14 @@ func TestAuthFailures(t *testing.T) {
 			require.Equal(t, tc.status, r.status, "body %s", r.body)
 			require.Equal(t, tc.challenge, r.header.Get("WWW-Authenticate"))
 			require.Equal(t, "application/json; charset=utf-8", r.header.Get("Content-Type"))
-			var body struct{ Error, Code string }
+			var body struct {
+				Error, Code string
+				ErrorVI     string `json:"error_vi"`
+			}
 			require.NoError(t, json.Unmarshal(r.body, &body))
 			require.Equal(t, tc.code, body.Code)
 			require.NotEmpty(t, body.Error)
+			require.NotEmpty(t, body.ErrorVI, "a Vietnamese message beside the English one")
 		})
 	}
 	t.Run("two Authorization headers", func(t *testing.T) {
