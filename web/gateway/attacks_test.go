@@ -208,7 +208,8 @@ func TestGatewayRefusesWhatATokenMayNotChange(t *testing.T) {
 	require.Equal(t, map[string]string{"level": "province", "unit_code": "38", "system": "dvc-thanhhoa", "token": "so-noi-vu"}, ev.Source)
 }
 
-// A body of millions of bad lines gets a bounded answer: the first lines listed, then counts.
+// A body of millions of bad lines gets a bounded answer: the first lines listed, then counts;
+// and the first lines stored as dead letters, then counts.
 func TestGatewayAnswerIsBounded(t *testing.T) {
 	f := newFixture(t, func(c *gateway.Config) { c.MaxResults = 100 })
 	body := strings.Repeat("1\n", 200_000) + event("ok-1", "training.completed", "15814", training) + "\n"
@@ -223,4 +224,8 @@ func TestGatewayAnswerIsBounded(t *testing.T) {
 	require.Equal(t, 1, resp.Accepted, "the valid line past the listed ones is still accepted")
 	require.Equal(t, map[string]int{"not_object": 200_000}, resp.RejectedByReason)
 	require.Contains(t, f.records(t), "ok-1")
+	// The dead letters are bounded too: a body of garbage does not become millions of records.
+	require.Equal(t, 200_000-gateway.DefaultMaxDeadLetters, resp.NotStored)
+	require.Len(t, f.deadLetters(t), gateway.DefaultMaxDeadLetters)
+	require.Equal(t, int64(200_000-gateway.DefaultMaxDeadLetters), f.stats.DeadLettersDropped.Load())
 }

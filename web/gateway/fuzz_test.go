@@ -118,7 +118,7 @@ func FuzzGateway(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(cl.Close)
-	h := Handler(Config{Tokens: store, Client: cl, Topic: "fuzz", MaxResults: 1 << 30}).(*handler)
+	h := Handler(Config{Tokens: store, Client: cl, Topic: "fuzz", MaxResults: 1 << 30, MaxDeadLetters: 1 << 30}).(*handler)
 	p := auth.Principal{Name: "xa", Role: auth.RoleReporter, Unit: "15814"}
 	first, last := fuzzEvent("first", "15814"), fuzzEvent("last", "15814-007")
 	reasons := append(events.Reasons(), events.GatewayReasons()...)

@@ -41,6 +41,10 @@ const (
 	// DefaultRecentIDs is how many event_ids acknowledged by Kafka the gateway remembers at
 	// least, for the conflicts that the warehouse does not show yet (see Config.RecentIDs).
 	DefaultRecentIDs = 1 << 16
+	// DefaultMaxDeadLetters bounds the rejected lines of one request stored as dead letters:
+	// far more than a unit's honest mistakes, and far fewer than the 8 million lines of a body
+	// of 16 MiB of garbage, which would otherwise become as many Kafka records and rows.
+	DefaultMaxDeadLetters = 10_000
 )
 
 // The gateway's reasons for rejecting a line, beside the contract's (events.Reason).
@@ -92,6 +96,10 @@ type Config struct {
 	// their content hash, so that an event sent again with other content before ingest stored
 	// the first is answered as the conflict it is; default DefaultRecentIDs, negative for none.
 	RecentIDs int
+	// MaxDeadLetters is the number of rejected lines of a request stored as dead letters;
+	// the rest are answered and counted (Response.NotStored) but kept nowhere. Default
+	// DefaultMaxDeadLetters.
+	MaxDeadLetters int
 	// Log receives one line per request; nil discards.
 	Log *slog.Logger
 	// Stats, when set, counts what the gateway does, for metrics; nil keeps counts nowhere.
@@ -116,6 +124,8 @@ type Stats struct {
 	// DeadLettersLost those it did not take (logged: the line was rejected, but no dead letter
 	// keeps it).
 	DeadLetters, DeadLettersLost atomic.Int64
+	// DeadLettersDropped counts rejected lines past Config.MaxDeadLetters of their request.
+	DeadLettersDropped atomic.Int64
 
 	mu       sync.Mutex
 	rejected map[events.Reason]int64
@@ -180,6 +190,9 @@ type Response struct {
 	Results          []Result       `json:"results"`
 	Truncated        bool           `json:"truncated,omitempty"`
 	RejectedByReason map[string]int `json:"rejected_by_reason,omitempty"`
+	// NotStored counts the rejected lines past the request's limit of dead letters
+	// (Config.MaxDeadLetters): answered, but not kept in the warehouse's dead letters.
+	NotStored int `json:"not_stored,omitempty"`
 }
 
 // Result is the fate of one non-blank line. Message is in English; MessageVI says the same in
@@ -252,6 +265,9 @@ func Handler(cfg Config) http.Handler {
 	}
 	if cfg.RecentIDs == 0 {
 		cfg.RecentIDs = DefaultRecentIDs
+	}
+	if cfg.MaxDeadLetters <= 0 {
+		cfg.MaxDeadLetters = DefaultMaxDeadLetters
 	}
 	h := &handler{cfg: cfg, log: cfg.Log, stats: cfg.Stats, recent: newRecent(cfg.RecentIDs)}
 	if h.log == nil {
@@ -349,9 +365,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.stats.Accepted.Add(int64(resp.Accepted))
 	h.stats.Duplicates.Add(int64(resp.Duplicates))
+	h.stats.DeadLettersDropped.Add(int64(resp.NotStored))
 	h.stats.addRejected(rejected)
 	h.log.Info("events received", "token", p.Name, "role", p.Role, "unit", p.Unit,
-		"lines", v.lines, "accepted", resp.Accepted, "duplicates", resp.Duplicates, "rejected", resp.Rejected, "status", status)
+		"lines", v.lines, "accepted", resp.Accepted, "duplicates", resp.Duplicates, "rejected", resp.Rejected, "not_stored", resp.NotStored, "status", status)
 	writeJSON(w, status, resp)
 }
 
@@ -382,6 +399,8 @@ type verdicts struct {
 	duplicates int
 	rejected   map[events.Reason]int
 	lines      int
+	dead       int // dead letters to produce
+	notStored  int // rejected lines past the limit of dead letters
 }
 
 // add counts a line's verdict and lists it while the answer has room; it returns the index in
@@ -422,7 +441,7 @@ func (v *verdicts) duplicate(i int, message, messageVI string) {
 }
 
 func (v *verdicts) response() *Response {
-	resp := &Response{Accepted: v.accepted, Duplicates: v.duplicates, Results: v.listed}
+	resp := &Response{Accepted: v.accepted, Duplicates: v.duplicates, Results: v.listed, NotStored: v.notStored}
 	for _, n := range v.rejected {
 		resp.Rejected += n
 	}
@@ -469,6 +488,11 @@ func (h *handler) judge(ctx context.Context, body io.Reader, p auth.Principal) (
 		key = []byte(p.Unit)
 	}
 	dead := func(line int, raw []byte, ev *events.Event, r *refusal) {
+		if v.dead >= h.cfg.MaxDeadLetters {
+			v.notStored++
+			return
+		}
+		v.dead++
 		vd := events.Verdict{Rejection: events.Rejection{Reason: r.reason, Field: r.field, Message: r.message},
 			Raw: raw, Origin: origin, Line: int64(line)}
 		if ev != nil {
