@@ -18,14 +18,16 @@ const (
 	BadValue                 Reason = "bad_value"
 	UnknownEventType         Reason = "unknown_event_type"
 	UnsupportedSchemaVersion Reason = "unsupported_schema_version"
-	// ConflictingDuplicate is decided at ingest, where earlier events are known: Decode never
+	// ConflictingDuplicate is decided at ingest, where earlier events are known (and by the
+	// event gateway, with the same content hash, for what the warehouse holds): Decode never
 	// returns it.
 	ConflictingDuplicate Reason = "conflicting_duplicate"
 	// Forbidden is decided at the event gateway, where the sender is known: the sending token
 	// may not make the change the event makes (an administrative event from a reporter, a unit,
 	// a correction target or an entity outside the token's scope). Decode never returns it, and
 	// Reasons leaves it out: it is a verdict on a sender, never on a line of a stream (whatever
-	// reaches Kafka was sent by a trusted producer or let through by the gateway).
+	// reaches Kafka as an event was sent by a trusted producer or let through by the gateway;
+	// the lines the gateway refused reach ingest as its verdicts, see VerdictOf).
 	Forbidden Reason = "forbidden"
 	// ForbiddenUnit is decided at the event gateway: the event's unit_code is neither the
 	// token's unit nor below it.
