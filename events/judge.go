@@ -32,7 +32,8 @@ func (j *Judge) Hash(ev *Event) uint64 {
 }
 
 // ConflictMessage is the dead letter's message for an event whose event_id was accepted
-// before with different content (reason conflicting_duplicate).
+// before with different content (reason conflicting_duplicate). It names the way to change
+// an event, since sending it again with new content is the usual mistake.
 func ConflictMessage(id string) string {
-	return fmt.Sprintf("event_id %q was accepted before with different content; the first event stands", id)
+	return fmt.Sprintf("event_id %q was accepted before with different content; the first event stands: to change it, send an event with a new event_id and \"corrects\":%q", id, id)
 }

@@ -18,16 +18,29 @@ const (
 	BadValue                 Reason = "bad_value"
 	UnknownEventType         Reason = "unknown_event_type"
 	UnsupportedSchemaVersion Reason = "unsupported_schema_version"
-	// ConflictingDuplicate is decided at ingest, where earlier events are known: Decode never
+	// ConflictingDuplicate is decided at ingest, where earlier events are known (and by the
+	// event gateway, with the same content hash, for what the warehouse holds): Decode never
 	// returns it.
 	ConflictingDuplicate Reason = "conflicting_duplicate"
 	// Forbidden is decided at the event gateway, where the sender is known: the sending token
 	// may not make the change the event makes (an administrative event from a reporter, a unit,
 	// a correction target or an entity outside the token's scope). Decode never returns it, and
 	// Reasons leaves it out: it is a verdict on a sender, never on a line of a stream (whatever
-	// reaches Kafka was sent by a trusted producer or let through by the gateway).
+	// reaches Kafka as an event was sent by a trusted producer or let through by the gateway;
+	// the lines the gateway refused reach ingest as its verdicts, see VerdictOf).
 	Forbidden Reason = "forbidden"
+	// ForbiddenUnit is decided at the event gateway: the event's unit_code is neither the
+	// token's unit nor below it.
+	ForbiddenUnit Reason = "forbidden_unit"
+	// UnknownUnit is decided at the event gateway: the event's unit_code, outside the token's
+	// scope, is no unit of the province that the gateway knows (not at the event's date, not
+	// at any date of the reference data).
+	UnknownUnit Reason = "unknown_unit"
 )
+
+// GatewayReasons returns the reasons only the event gateway decides (it knows the sender):
+// they reach the dead letters through the gateway's verdict headers (VerdictOf).
+func GatewayReasons() []Reason { return []Reason{Forbidden, ForbiddenUnit, UnknownUnit} }
 
 // Reasons returns every reason code of the contract, in the order of EVENTS.md.
 func Reasons() []Reason {

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
@@ -343,4 +344,66 @@ func TestValidateAndIngestGiveOneVerdict(t *testing.T) {
 	require.NoError(t, rows.Err())
 	assert.Greater(t, len(reasons), 8, "the stream's bad lines cover many reasons: %v", reasons)
 	assert.Positive(t, reasons[string(events.ConflictingDuplicate)], "and conflicting duplicates")
+}
+
+// A record that carries the event gateway's verdict in its headers is a dead letter as the
+// gateway judged it, with the line's bytes and origin from the headers and the record's Kafka
+// origin; the headers can only reject, whatever the value holds.
+func TestGatewayVerdictsAreDeadLetters(t *testing.T) {
+	addr := kit.StartBroker(t)
+	valid := kit.Fixture(t, "units.ndjson")[0]
+	verdict := func(reason events.Reason, raw string, line int64) []kgo.RecordHeader {
+		v := events.Verdict{Rejection: events.Rejection{Reason: reason, Field: "unit_code", Message: "refused by the gateway"},
+			EventID: "ev-1", EventType: "training.completed", Raw: []byte(raw), Origin: events.GatewayOrigin("xa-15814", "15814"), Line: line}
+		var hs []kgo.RecordHeader
+		for _, h := range v.Headers() {
+			hs = append(hs, kgo.RecordHeader{Key: h.Key, Value: h.Value})
+		}
+		return hs
+	}
+	tests := []struct {
+		name    string
+		rec     *kgo.Record
+		reason  string
+		raw     string
+		message string
+	}{
+		{"a line the gateway refused", &kgo.Record{Value: []byte{}, Headers: verdict(events.ForbiddenUnit, `{"event_id":"ev-1"}`, 3)},
+			"forbidden_unit", `{"event_id":"ev-1"}`, "refused by the gateway"},
+		{"a not_json line", &kgo.Record{Value: []byte{}, Headers: verdict(events.NotJSON, "not json", 4)}, "not_json", "not json", "refused by the gateway"},
+		{"a valid event under a verdict stays rejected", &kgo.Record{Value: valid, Headers: verdict(events.Forbidden, string(valid), 5)},
+			"forbidden", string(valid), "refused by the gateway"},
+		{"a reason of no one's is stored as forbidden", &kgo.Record{Value: []byte{}, Headers: verdict("accepted", "x", 6)},
+			"forbidden", "x", `unknown reason "accepted"`},
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(kit.Topic))
+	require.NoError(t, err)
+	defer cl.Close()
+	for _, tt := range tests {
+		tt.rec.Key = []byte("15814") // one partition, so that the rows keep the table's order
+		require.NoError(t, cl.ProduceSync(context.Background(), tt.rec).FirstErr())
+	}
+	wh := openWarehouse(t)
+	st := runUntilCaughtUp(t, config(addr, "g", wh))
+	require.Zero(t, st.Accepted)
+
+	evs, _ := kit.Counts(t, wh)
+	require.Empty(t, evs, "no header makes a record an event")
+	dead := kit.DeadLetters(t, wh)
+	require.Len(t, dead, len(tests))
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := dead[i]
+			require.Equal(t, tt.reason, d.Reason)
+			require.Contains(t, d.Message, tt.message)
+			require.Equal(t, tt.raw, string(d.Raw))
+			require.Equal(t, "unit_code", d.Field)
+			require.Equal(t, "ev-1", d.EventID)
+			require.Equal(t, "training.completed", d.EventType)
+			require.Equal(t, "gateway:xa-15814@15814", d.SourceFile)
+			require.Equal(t, int64(3+i), d.Line)
+			require.Equal(t, kit.Topic, d.Topic)
+			require.Equal(t, int64(i), d.Offset)
+		})
+	}
 }

@@ -14,6 +14,7 @@ type verdict struct {
 	rec   *kgo.Record
 	ev    events.Event
 	rej   *events.Rejection // nil when the event is valid
+	gw    *events.Verdict   // the event gateway's verdict, when the record carries one
 	key   dedupe.Key
 	hash  uint64
 	skip  bool // every table has judged this record already
@@ -55,6 +56,18 @@ type worker struct {
 }
 
 func (wk *worker) judge1(v *verdict) {
+	// A line the event gateway rejected comes as its verdict in the headers; the verdict can
+	// only reject (events.VerdictOf), so it is taken as it is, without judging the value.
+	if len(v.rec.Headers) > 0 {
+		hs := make([]events.Header, len(v.rec.Headers))
+		for i, h := range v.rec.Headers {
+			hs[i] = events.Header{Key: h.Key, Value: h.Value}
+		}
+		if gv, ok := events.VerdictOf(hs); ok {
+			v.gw, v.rej = &gv, &gv.Rejection
+			return
+		}
+	}
 	ev, err := wk.judge.Line(v.rec.Value)
 	if err != nil {
 		v.rej = events.RejectionOf(err)

@@ -78,8 +78,12 @@ func (in *ingester) process(ctx context.Context, fetches kgo.Fetches) error {
 		switch {
 		case v.rej != nil:
 			if !v.dlSkp {
-				in.dead.Append(&batch.DeadLetter{Reason: string(v.rej.Reason), Message: v.rej.Message,
-					Field: v.rej.Field, Raw: r.Value, Origin: o})
+				dl := &batch.DeadLetter{Reason: string(v.rej.Reason), Message: v.rej.Message,
+					Field: v.rej.Field, Raw: r.Value, Origin: o}
+				if gv := v.gw; gv != nil {
+					dl.Raw, dl.EventID, dl.EventType, dl.SourceFile, dl.Line = gv.Raw, gv.EventID, gv.EventType, gv.Origin, gv.Line
+				}
+				in.dead.Append(dl)
 				in.stats.Rejected[v.rej.Reason]++
 				in.tally.rejected[v.rej.Reason]++
 			}
@@ -122,7 +126,7 @@ func (in *ingester) process(ctx context.Context, fetches kgo.Fetches) error {
 		if !v.dlSkp {
 			dlNext[tp] = r.Offset + 1
 		}
-		v.ev = events.Event{} // drop references to the record
+		v.ev, v.gw = events.Event{}, nil // drop references to the record
 	}
 	return nil
 }

@@ -14,6 +14,10 @@ type DeadLetter struct {
 	Raw                    []byte
 	EventID, EventType     string // when they could be read
 	Origin                 Origin
+	// SourceFile and Line say where the input came from before Kafka, when it did: for a
+	// line the event gateway rejected, events.GatewayOrigin and the line of the request.
+	SourceFile string
+	Line       int64
 }
 
 // DeadLetters builds rows in the dead_letters schema.
@@ -72,8 +76,13 @@ func (d *DeadLetters) Append(dl *DeadLetter) {
 	d.topic.Append(dl.Origin.Topic)
 	d.part.Append(dl.Origin.Partition)
 	d.offset.Append(dl.Origin.Offset)
-	d.file.AppendNull()
-	d.line.AppendNull()
+	if dl.SourceFile != "" {
+		d.file.Append(dl.SourceFile)
+		d.line.Append(dl.Line)
+	} else {
+		d.file.AppendNull()
+		d.line.AppendNull()
+	}
 	d.rows++
 	d.bytes += int64(len(dl.Raw)+len(dl.Message)) + 64
 }

@@ -57,6 +57,8 @@ func stored(t *testing.T) *warehouse.Warehouse {
 		event("coop-15814", "cooperative.registered", "15814", `{"coop_id":"htx-15814-1","name":"HTX Thiệu Thành","sector":"nông nghiệp"}`),
 		event("survey-15814", "survey.conducted", "15814", `{"survey_id":"ks-15814","topic":"ntm_satisfaction","channel":"online","opened_on":"2025-03-01","closed_on":"2025-03-31"}`),
 		event("manager-15775", "manager.registered", "15775", `{"person_ref":"p-15775","role":"công chức","level":"commune"}`),
+		event("conn-15814-003", "connectivity.reported", "15814-003", connectivity),
+		event("conn-15775-001", "connectivity.reported", "15775-001", connectivity),
 	} {
 		lines = append(lines, []byte(l))
 	}
@@ -114,6 +116,12 @@ func TestGatewayRefusesWhatATokenMayNotChange(t *testing.T) {
 		{"a reporter corrects a sibling's assessment", reporter, []string{correcting(event("a9", "criterion.assessed", "15814", assessment), "assess-15775")}, events.Forbidden, "corrects"},
 		{"a reporter corrects a district's funding", reporter, []string{correcting(event("a10", "funding.allocated", "15814", allocation), "fund-403")}, events.Forbidden, "corrects"},
 		{"a reporter corrects its own assessment (valid)", reporter, []string{correcting(event("v6", "criterion.assessed", "15814", assessment), "assess-15814")}, "", ""},
+		{"a reporter retracts an event of a village below it (valid)", reporter, []string{retraction("v16", "15814", "conn-15814-003")}, "", ""},
+		{"a reporter corrects an event of a village below it (valid)", reporter, []string{correcting(event("v17", "connectivity.reported", "15814-003", connectivity), "conn-15814-003")}, "", ""},
+		{"a reporter retracts an event of a sibling's village", reporter, []string{retraction("a23", "15814", "conn-15775-001")}, events.Forbidden, "payload.event_id"},
+		{"a reporter corrects an event of a sibling's village", reporter, []string{correcting(event("a24", "connectivity.reported", "15814-003", connectivity), "conn-15775-001")}, events.Forbidden, "corrects"},
+		{"a reporter retracts its district's funding", reporter, []string{retraction("a25", "15814", "fund-403")}, events.Forbidden, "payload.event_id"},
+		{"a reporter corrects an event not stored", reporter, []string{correcting(event("a26", "criterion.assessed", "15814", assessment), "nowhere-2")}, events.Forbidden, "corrects"},
 		{"a reporter corrects an earlier line of the request (valid)", reporter, []string{
 			event("v7a", "criterion.assessed", "15814", assessment), correcting(event("v7b", "criterion.assessed", "15814", assessment), "v7a")}, "", ""},
 
@@ -135,6 +143,8 @@ func TestGatewayRefusesWhatATokenMayNotChange(t *testing.T) {
 		{"the admin allocates 9×10^17 VND", admin, []string{event("a17", "funding.allocated", "403", strings.Replace(allocation, "500000000", "900000000000000000", 1))}, events.BadValue, "payload.amount_vnd"},
 		{"a reporter allocates 10^15 VND, the bound (valid)", reporter, []string{event("v12", "funding.allocated", "15814", strings.Replace(allocation, "500000000", "1000000000000000", 1))}, "", ""},
 		{"a reporter sends for a sibling", reporter, []string{event("a18", "training.completed", "15775", training)}, gateway.ForbiddenUnit, "unit_code"},
+		{"a reporter sends for a unit that does not exist", reporter, []string{event("a22", "training.completed", "15999", training)}, gateway.UnknownUnit, "unit_code"},
+		{"a district's registry sends for a unit that does not exist", district, []string{v2Event("a27", "admin_unit.dissolved", "15999", `{"code":"15999"}`)}, gateway.ForbiddenUnit, "unit_code"},
 	}
 	var refused, accepted []string
 	for _, tt := range tests {
@@ -154,14 +164,35 @@ func TestGatewayRefusesWhatATokenMayNotChange(t *testing.T) {
 			require.Equal(t, string(tt.reason), last.Reason, last.Message)
 			require.Equal(t, tt.field, last.Field, last.Message)
 			require.NotEmpty(t, last.Message)
+			require.NotEmpty(t, last.MessageVI)
 			refused = append(refused, last.EventID)
 		})
 	}
-	require.Len(t, refused, 21)
+	require.Len(t, refused, 27)
 
 	recs := f.records(t)
 	for _, id := range refused {
 		require.NotContains(t, recs, id, "a refused event reached Kafka")
+	}
+	// Each refused line is a dead letter, once, with the reason the answer gave.
+	dead := map[string]events.Reason{}
+	for _, d := range f.deadLetters(t) {
+		var id struct {
+			ID string `json:"event_id"`
+		}
+		require.NoError(t, json.Unmarshal(d.Raw, &id))
+		require.NotContains(t, dead, id.ID)
+		dead[id.ID] = d.Reason
+	}
+	require.Len(t, dead, len(refused))
+	for _, tt := range tests {
+		if tt.reason != "" {
+			var id struct {
+				ID string `json:"event_id"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(tt.lines[len(tt.lines)-1]), &id))
+			require.Equal(t, tt.reason, dead[id.ID], tt.name)
+		}
 	}
 	for _, id := range accepted {
 		require.Contains(t, recs, id)
@@ -177,7 +208,8 @@ func TestGatewayRefusesWhatATokenMayNotChange(t *testing.T) {
 	require.Equal(t, map[string]string{"level": "province", "unit_code": "38", "system": "dvc-thanhhoa", "token": "so-noi-vu"}, ev.Source)
 }
 
-// A body of millions of bad lines gets a bounded answer: the first lines listed, then counts.
+// A body of millions of bad lines gets a bounded answer: the first lines listed, then counts;
+// and the first lines stored as dead letters, then counts.
 func TestGatewayAnswerIsBounded(t *testing.T) {
 	f := newFixture(t, func(c *gateway.Config) { c.MaxResults = 100 })
 	body := strings.Repeat("1\n", 200_000) + event("ok-1", "training.completed", "15814", training) + "\n"
@@ -192,4 +224,8 @@ func TestGatewayAnswerIsBounded(t *testing.T) {
 	require.Equal(t, 1, resp.Accepted, "the valid line past the listed ones is still accepted")
 	require.Equal(t, map[string]int{"not_object": 200_000}, resp.RejectedByReason)
 	require.Contains(t, f.records(t), "ok-1")
+	// The dead letters are bounded too: a body of garbage does not become millions of records.
+	require.Equal(t, 200_000-gateway.DefaultMaxDeadLetters, resp.NotStored)
+	require.Len(t, f.deadLetters(t), gateway.DefaultMaxDeadLetters)
+	require.Equal(t, int64(200_000-gateway.DefaultMaxDeadLetters), f.stats.DeadLettersDropped.Load())
 }

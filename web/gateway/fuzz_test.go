@@ -118,19 +118,40 @@ func FuzzGateway(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(cl.Close)
-	h := Handler(Config{Tokens: store, Client: cl, Topic: "fuzz", MaxResults: 1 << 30}).(*handler)
+	h := Handler(Config{Tokens: store, Client: cl, Topic: "fuzz", MaxResults: 1 << 30, MaxDeadLetters: 1 << 30}).(*handler)
 	p := auth.Principal{Name: "xa", Role: auth.RoleReporter, Unit: "15814"}
 	first, last := fuzzEvent("first", "15814"), fuzzEvent("last", "15814-007")
-	reasons := append(events.Reasons(), ForbiddenUnit, events.Forbidden)
+	reasons := append(events.Reasons(), events.GatewayReasons()...)
 
 	f.Fuzz(func(t *testing.T, garbage []byte, pad uint32) {
 		garbage = expand(garbage, pad)
 		body := slices.Concat([]byte(first+"\n"), garbage, []byte("\n"+last+"\r\n"))
-		v, recs, err := h.judge(context.Background(), bytes.NewReader(body), p)
+		v, all, err := h.judge(context.Background(), bytes.NewReader(body), p)
 		if err != nil {
 			t.Fatalf("judging a body in memory failed: %v", err)
 		}
 		resp := v.response()
+		// The events, and the dead letters by line.
+		var recs []pending
+		dead := map[int64]events.Verdict{}
+		for _, pr := range all {
+			if !pr.dead {
+				recs = append(recs, pr)
+				continue
+			}
+			hs := make([]events.Header, len(pr.rec.Headers))
+			for i, hd := range pr.rec.Headers {
+				hs[i] = events.Header{Key: hd.Key, Value: hd.Value}
+			}
+			vd, ok := events.VerdictOf(hs)
+			if !ok || len(pr.rec.Value) != 0 {
+				t.Fatalf("a dead letter without its verdict, or with a value: %+v", pr.rec)
+			}
+			if _, twice := dead[vd.Line]; twice {
+				t.Fatalf("line %d has two dead letters", vd.Line)
+			}
+			dead[vd.Line] = vd
+		}
 
 		// The lines as the contract counts them: split at LF, a trailing CR dropped with the
 		// LF, blank lines skipped but counted.
@@ -174,8 +195,17 @@ func FuzzGateway(f *testing.F) {
 					t.Fatalf("line %d, an administrative event from a reporter: got %+v, want forbidden", l.n, res)
 				}
 			case !h.scope(p.Unit, ev.UnitCode):
-				if res.Status != StatusRejected || res.Reason != string(ForbiddenUnit) || res.EventID != ev.ID {
-					t.Fatalf("line %d about unit %s: got %+v, want forbidden_unit", l.n, ev.UnitCode, res)
+				want := ForbiddenUnit
+				if !h.known(ev.UnitCode) {
+					want = UnknownUnit
+				}
+				if res.Status != StatusRejected || res.Reason != string(want) || res.EventID != ev.ID {
+					t.Fatalf("line %d about unit %s: got %+v, want %s", l.n, ev.UnitCode, res, want)
+				}
+			case res.Reason == string(events.ConflictingDuplicate):
+				// The event_id of an earlier line, with other content.
+				if res.Field != "event_id" || res.EventID != ev.ID {
+					t.Fatalf("line %d: a conflict %+v", l.n, res)
 				}
 			case res.Reason == string(events.Forbidden):
 				// Without a warehouse nothing is stored: a correction, a retraction or an event
@@ -191,7 +221,7 @@ func FuzzGateway(f *testing.F) {
 					t.Fatalf("line %d: too large with the source at %d bytes", l.n, len(want))
 				}
 			default:
-				if res.Status != StatusAccepted || res.EventID != ev.ID || res.Reason != "" {
+				if res.Status != StatusAccepted || res.EventID != ev.ID || res.Reason != "" || res.Message != "" && !res.Duplicate {
 					t.Fatalf("line %d: a valid event in scope got %+v", l.n, res)
 				}
 				if produced >= len(recs) || recs[produced].result != i {
@@ -208,13 +238,22 @@ func FuzzGateway(f *testing.F) {
 				produced++
 			}
 			if res.Status == StatusRejected {
-				if !slices.Contains(reasons, events.Reason(res.Reason)) || res.Reason == string(events.ConflictingDuplicate) {
+				if !slices.Contains(reasons, events.Reason(res.Reason)) {
 					t.Fatalf("line %d: reason %q is not one the gateway gives", l.n, res.Reason)
 				}
-				if res.Message == "" {
-					t.Fatalf("line %d: rejected with %s and no message", l.n, res.Reason)
+				if res.Message == "" || res.MessageVI == "" {
+					t.Fatalf("line %d: rejected with %s and no message in English or Vietnamese", l.n, res.Reason)
 				}
+				d, ok := dead[int64(l.n)]
+				if !ok || string(d.Reason) != res.Reason || d.Field != res.Field || !bytes.Equal(d.Raw, clipRaw(l.text)) ||
+					d.Origin != "gateway:xa@15814" || d.EventID != res.EventID {
+					t.Fatalf("line %d, rejected %+v, has the dead letter %+v", l.n, res, d)
+				}
+				delete(dead, int64(l.n))
 			}
+		}
+		if len(dead) > 0 {
+			t.Fatalf("dead letters of lines not rejected: %v", dead)
 		}
 		if produced != len(recs) {
 			t.Fatalf("%d records for %d accepted lines", len(recs), produced)
@@ -227,3 +266,6 @@ func FuzzGateway(f *testing.F) {
 		}
 	})
 }
+
+// clipRaw is the part of a line a dead letter keeps.
+func clipRaw(b []byte) []byte { return b[:min(len(b), events.MaxEventSize)] }

@@ -43,6 +43,10 @@ func fromReporter(line string) string {
 // against a real warehouse are in attacks_test.go.
 type registered struct{}
 
+func (registered) Hashes(context.Context, []string) (map[string]uint64, error) {
+	return map[string]uint64{}, nil
+}
+
 func (registered) Events(context.Context, []string) (map[string]gateway.Target, error) {
 	return map[string]gateway.Target{}, nil
 }
@@ -137,8 +141,49 @@ func (f *fixture) send(t *testing.T, token string, lines ...string) (reply, gate
 	return r, resp
 }
 
-// records reads the whole topic: every record Kafka holds, by event_id.
+// records reads the events of the whole topic: every record Kafka holds but the gateway's dead
+// letters, by event_id.
 func (f *fixture) records(t *testing.T) map[string]*kgo.Record {
+	t.Helper()
+	got := map[string]*kgo.Record{}
+	for _, r := range f.topic(t) {
+		if _, dead := verdictOf(r); dead {
+			continue
+		}
+		var e struct {
+			ID string `json:"event_id"`
+		}
+		require.NoError(t, json.Unmarshal(r.Value, &e))
+		require.NotContains(t, got, e.ID)
+		got[e.ID] = r
+	}
+	return got
+}
+
+// deadLetters reads the gateway's dead letters of the whole topic, in the order of their lines
+// within each partition.
+func (f *fixture) deadLetters(t *testing.T) []events.Verdict {
+	t.Helper()
+	var out []events.Verdict
+	for _, r := range f.topic(t) {
+		if v, dead := verdictOf(r); dead {
+			require.Empty(t, r.Value, "a dead letter's value is empty, so that no reader takes it for an event")
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func verdictOf(r *kgo.Record) (events.Verdict, bool) {
+	hs := make([]events.Header, len(r.Headers))
+	for i, h := range r.Headers {
+		hs[i] = events.Header{Key: h.Key, Value: h.Value}
+	}
+	return events.VerdictOf(hs)
+}
+
+// topic reads every record of the topic.
+func (f *fixture) topic(t *testing.T) []*kgo.Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -153,21 +198,12 @@ func (f *fixture) records(t *testing.T) map[string]*kgo.Record {
 		require.NoError(t, o.Err)
 		total += o.Offset
 	})
-	got := map[string]*kgo.Record{}
-	n := int64(0)
-	for n < total {
+	var got []*kgo.Record
+	for int64(len(got)) < total {
 		fs := cl.PollFetches(ctx)
-		require.NoError(t, ctx.Err(), "read %d of %d records", n, total)
+		require.NoError(t, ctx.Err(), "read %d of %d records", len(got), total)
 		fs.EachError(func(_ string, _ int32, err error) { require.NoError(t, err) })
-		fs.EachRecord(func(r *kgo.Record) {
-			n++
-			var e struct {
-				ID string `json:"event_id"`
-			}
-			require.NoError(t, json.Unmarshal(r.Value, &e))
-			require.NotContains(t, got, e.ID)
-			got[e.ID] = r
-		})
+		fs.EachRecord(func(r *kgo.Record) { got = append(got, r) })
 	}
 	return got
 }
@@ -210,10 +246,14 @@ func TestAuthFailures(t *testing.T) {
 			require.Equal(t, tc.status, r.status, "body %s", r.body)
 			require.Equal(t, tc.challenge, r.header.Get("WWW-Authenticate"))
 			require.Equal(t, "application/json; charset=utf-8", r.header.Get("Content-Type"))
-			var body struct{ Error, Code string }
+			var body struct {
+				Error, Code string
+				ErrorVI     string `json:"error_vi"`
+			}
 			require.NoError(t, json.Unmarshal(r.body, &body))
 			require.Equal(t, tc.code, body.Code)
 			require.NotEmpty(t, body.Error)
+			require.NotEmpty(t, body.ErrorVI, "a Vietnamese message beside the English one")
 		})
 	}
 	t.Run("two Authorization headers", func(t *testing.T) {
@@ -303,14 +343,34 @@ func TestReporterSends(t *testing.T) {
 		got := resp.Results[i]
 		if w.Status == "rejected" {
 			require.NotEmpty(t, got.Message, "line %d", w.Line)
+			require.NotEmpty(t, got.MessageVI, "line %d", w.Line)
 		}
 		if w.Reason == "forbidden_unit" {
 			require.Contains(t, got.Message, "15817")
 			require.Contains(t, got.Message, "15814")
+			require.Contains(t, got.MessageVI, "15817")
 		}
-		got.Message = ""
+		got.Message, got.MessageVI = "", ""
 		require.Equal(t, w, got)
 	}
+
+	// Each rejected line is in Kafka once more, as a dead letter with the gateway's verdict,
+	// its bytes and its origin, for ingest to store.
+	dead := map[int64]events.Verdict{}
+	for _, d := range f.deadLetters(t) {
+		require.NotContains(t, dead, d.Line)
+		dead[d.Line] = d
+	}
+	require.Len(t, dead, 4)
+	for line, raw := range map[int]string{4: other, 5: badHours, 6: "not json", 9: huge[:events.MaxEventSize]} {
+		d := dead[int64(line)]
+		require.Equal(t, "gateway:xa-thieu-thanh@15814", d.Origin, "line %d", line)
+		require.Equal(t, resp.Results[map[int]int{4: 2, 5: 3, 6: 4, 9: 6}[line]].Reason, string(d.Reason), "line %d", line)
+		require.Equal(t, raw, string(d.Raw), "line %d", line)
+	}
+	require.Equal(t, "ev-other", dead[4].EventID)
+	require.Equal(t, "training.completed", dead[4].EventType)
+	require.Contains(t, dead[9].Message, "the dead letter keeps the first 1048576 of the line's")
 
 	recs := f.records(t)
 	require.Len(t, recs, 3, "only the accepted lines are in Kafka")
@@ -425,4 +485,47 @@ func TestSlowBody(t *testing.T) {
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
 	require.Empty(t, f.records(t))
+}
+
+// An event sent again before ingest stored the first delivery is judged against what this
+// gateway sent: the warehouse does not show it yet, and a changed copy would otherwise be
+// answered accepted and then dead-lettered by ingest.
+func TestResentBeforeIngest(t *testing.T) {
+	first := event("ev-1", "connectivity.reported", "15814", connectivity)
+	changed := strings.Replace(first, `"mobile_5g":false`, `"mobile_5g":true`, 1)
+	tests := []struct {
+		name      string
+		line      string
+		status    string
+		reason    string
+		duplicate bool
+		message   string
+		records   int // events in Kafka after the request
+	}{
+		{"the first delivery", first, "accepted", "", false, "", 1},
+		{"the same event again", first, "accepted", "", true, "was sent a moment ago with the same content", 1},
+		{"changed content", changed, "rejected", "conflicting_duplicate", false, "not in the warehouse yet", 1},
+	}
+	f := newFixture(t, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, resp := f.send(t, f.tokens["xa-thieu-thanh"], tt.line)
+			require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+			got := resp.Results[0]
+			require.Equal(t, tt.status, got.Status, got.Message)
+			require.Equal(t, tt.reason, got.Reason)
+			require.Equal(t, tt.duplicate, got.Duplicate)
+			require.Contains(t, got.Message, tt.message)
+			require.Len(t, f.records(t), tt.records)
+		})
+	}
+	require.Len(t, f.deadLetters(t), 1)
+	require.Equal(t, int64(1), f.stats.Duplicates.Load())
+
+	// Without the memory, the changed copy goes to Kafka, and ingest finds the conflict.
+	g := newFixture(t, func(c *gateway.Config) { c.RecentIDs = -1 })
+	for _, line := range []string{first, changed} {
+		_, resp := g.send(t, g.tokens["xa-thieu-thanh"], line)
+		require.Equal(t, gateway.StatusAccepted, resp.Results[0].Status)
+	}
 }

@@ -4,10 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	_ "github.com/duckdb/duckdb-go/v2" // the DuckDB driver, built in: nothing is downloaded
+	"github.com/zeebo/xxh3"
 
 	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
@@ -15,8 +21,9 @@ import (
 
 // WarehouseLookup answers Lookup from the warehouse's current snapshot with an in-memory DuckDB
 // that reads the snapshot's files directly (only the columns a check needs, only the partition
-// of the registering type for an owner). It runs only for requests that hold corrections,
-// retractions or entity events, once per kind.
+// of the registering type for an owner). Events and Owners run only for requests that hold
+// corrections, retractions or entity events, once per kind; Hashes, which every request asks,
+// answers from memory.
 type WarehouseLookup struct {
 	w  *warehouse.Warehouse
 	db *sql.DB
@@ -24,6 +31,13 @@ type WarehouseLookup struct {
 	mu       sync.Mutex
 	snapshot int64                // the events_log snapshot whose files are cached
 	cached   []warehouse.DataFile // its files
+
+	// The content hash of every stored event, by the XXH3 of its event_id, from the files
+	// named in indexed. Files are immutable, so each is read once; a compaction's files are read
+	// again and hold the same rows.
+	hashMu  sync.Mutex
+	hashes  map[uint64]uint64
+	indexed map[string]bool
 }
 
 // NewWarehouseLookup opens the lookup; Close releases it.
@@ -33,7 +47,7 @@ func NewWarehouseLookup(w *warehouse.Warehouse) (*WarehouseLookup, error) {
 		return nil, fmt.Errorf("gateway: duckdb: %w", err)
 	}
 	db.SetMaxOpenConns(2)
-	return &WarehouseLookup{w: w, db: db}, nil
+	return &WarehouseLookup{w: w, db: db, hashes: map[uint64]uint64{}, indexed: map[string]bool{}}, nil
 }
 
 // Close releases the DuckDB database.
@@ -70,29 +84,120 @@ func (l *WarehouseLookup) files(ctx context.Context, eventType string) ([]wareho
 	return out, nil
 }
 
-// Events returns the stored events among ids with their unit and type.
+// Events returns the stored events among ids with their unit and type. The ids are asked in
+// chunks, so that a request of many corrections makes a few queries of bounded size.
 func (l *WarehouseLookup) Events(ctx context.Context, ids []string) (map[string]Target, error) {
 	out := map[string]Target{}
 	files, err := l.files(ctx, "")
 	if err != nil || len(files) == 0 {
 		return out, err
 	}
+	const chunk = 4096
+	for lo := 0; lo < len(ids); lo += chunk {
+		if err := l.events(ctx, files, ids[lo:min(len(ids), lo+chunk)], out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (l *WarehouseLookup) events(ctx context.Context, files []warehouse.DataFile, ids []string, out map[string]Target) error {
 	q := "SELECT event_id, arg_min(unit_code, ingested_at), arg_min(event_type, ingested_at) FROM " +
 		warehouse.ParquetSource(files) + " WHERE event_id IN (" + quoteList(ids) + ") GROUP BY event_id"
 	rows, err := l.db.QueryContext(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: look up events: %w", err)
+		return fmt.Errorf("gateway: look up events: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		var t Target
 		if err := rows.Scan(&id, &t.UnitCode, &t.Type); err != nil {
-			return nil, fmt.Errorf("gateway: look up events: %w", err)
+			return fmt.Errorf("gateway: look up events: %w", err)
 		}
 		out[id] = t
 	}
-	return out, rows.Err()
+	return rows.Err()
+}
+
+// Hashes returns the content hash of the stored events among ids. Every request with a
+// valid line asks it, so it answers from memory: the event_id and content_hash columns of each
+// event log file are read once, when the file first appears in a snapshot, into a map of
+// about 40 bytes an event (measured 38, 71 MB, for 2 million). The first request reads the whole
+// table, as ingest does when it starts; later ones read only what ingest committed since.
+//
+// Ids are keyed by their 64-bit XXH3: two stored ids collide with a probability of about n²/2⁶⁵
+// (10⁻⁵ for 20 million events), and an id of a request matches a stored one it is not with a
+// probability of n/2⁶⁴; either would answer one line duplicate or conflicting wrongly.
+func (l *WarehouseLookup) Hashes(ctx context.Context, ids []string) (map[string]uint64, error) {
+	files, err := l.files(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	l.hashMu.Lock()
+	defer l.hashMu.Unlock()
+	for _, f := range files {
+		if l.indexed[f.Path] {
+			continue
+		}
+		if err := l.index(ctx, f.Path); err != nil {
+			return nil, err
+		}
+		l.indexed[f.Path] = true
+	}
+	out := map[string]uint64{}
+	for _, id := range ids {
+		if h, ok := l.hashes[xxh3.HashString(id)]; ok {
+			out[id] = h
+		}
+	}
+	return out, nil
+}
+
+// index adds the event ids and content hashes of one event log file to the map.
+func (l *WarehouseLookup) index(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("gateway: index %s: %w", path, err)
+	}
+	defer f.Close()
+	pf, err := file.NewParquetReader(f)
+	if err != nil {
+		return fmt.Errorf("gateway: index %s: %w", path, err)
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 64 << 10}, memory.DefaultAllocator)
+	if err != nil {
+		return fmt.Errorf("gateway: index %s: %w", path, err)
+	}
+	sc := pf.MetaData().Schema
+	idCol, hashCol := sc.ColumnIndexByName("event_id"), sc.ColumnIndexByName("content_hash")
+	if idCol < 0 || hashCol < 0 {
+		return fmt.Errorf("gateway: index %s: no event_id or content_hash column", path)
+	}
+	rr, err := fr.GetRecordReader(ctx, []int{idCol, hashCol}, nil)
+	if err != nil {
+		return fmt.Errorf("gateway: index %s: %w", path, err)
+	}
+	defer rr.Release()
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		ids, ok1 := rec.Column(0).(*array.String)
+		hs, ok2 := rec.Column(1).(*array.Int64)
+		if !ok1 || !ok2 {
+			return fmt.Errorf("gateway: index %s: event_id or content_hash of an unexpected type", path)
+		}
+		for i := range ids.Len() {
+			k := xxh3.HashString(ids.Value(i))
+			if _, ok := l.hashes[k]; !ok { // the first stored stands, as in ingest's index
+				l.hashes[k] = uint64(hs.Value(i))
+			}
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return fmt.Errorf("gateway: index %s: %w", path, err)
+	}
+	return nil
 }
 
 // Owners returns the unit of the first stored registration of each id of the kind.

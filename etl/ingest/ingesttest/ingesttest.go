@@ -99,6 +99,48 @@ func Counts(t testing.TB, wh *warehouse.Warehouse) (map[string]int64, map[string
 	return q(warehouse.EventsLog, "event_type"), q(warehouse.DeadLetters, "reason")
 }
 
+// DeadLetter is one row of the dead_letters table, as DeadLetters reads it; the optional
+// columns are empty (or 0) when null.
+type DeadLetter struct {
+	Reason, Message, Field string
+	Raw                    []byte
+	EventID, EventType     string
+	Topic                  string
+	Partition              int32
+	Offset                 int64
+	SourceFile             string
+	Line                   int64
+}
+
+// DeadLetters are the rows of the warehouse's current dead_letters snapshot, by topic,
+// partition and offset, read with a plain DuckDB as Counts reads them.
+func DeadLetters(t testing.TB, wh *warehouse.Warehouse) []DeadLetter {
+	t.Helper()
+	snap, err := wh.Current(context.Background())
+	require.NoError(t, err)
+	files := snap.Tables[warehouse.DeadLetters].Files
+	if len(files) == 0 {
+		return nil
+	}
+	db, err := sql.Open("duckdb", "")
+	require.NoError(t, err)
+	defer db.Close()
+	rows, err := db.Query(`SELECT reason, message, coalesce(field, ''), raw, coalesce(event_id, ''), coalesce(event_type, ''),
+		coalesce(topic, ''), coalesce("partition", -1), coalesce("offset", -1), coalesce(source_file, ''), coalesce(line, 0)
+		FROM ` + warehouse.ParquetSource(files) + ` ORDER BY topic, "partition", "offset"`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []DeadLetter
+	for rows.Next() {
+		var d DeadLetter
+		require.NoError(t, rows.Scan(&d.Reason, &d.Message, &d.Field, &d.Raw, &d.EventID, &d.EventType,
+			&d.Topic, &d.Partition, &d.Offset, &d.SourceFile, &d.Line))
+		out = append(out, d)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
 // Expected are the counts a stream's stats promise: the distinct valid events per type and
 // the bad lines per reason.
 func Expected(st generate.Stats) (map[string]int64, map[string]int64) {
