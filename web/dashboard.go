@@ -13,30 +13,6 @@ import (
 	"github.com/thanhhoa-ntm/ntm/queries"
 )
 
-// labels names each indicator in Vietnamese and English.
-var labels = map[string][2]string{
-	"gov.dossiers_online.province":    {"Hồ sơ xử lý trực tuyến, cấp tỉnh", "Dossiers processed online, province level"},
-	"gov.dossiers_online.district":    {"Hồ sơ xử lý trực tuyến, cấp huyện", "Dossiers processed online, district level"},
-	"gov.dossiers_online.commune":     {"Hồ sơ xử lý trực tuyến, cấp xã", "Dossiers processed online, commune level"},
-	"gov.commune_ntm_8_4":             {"Xã đạt chỉ tiêu 8.4 (NTM)", "Communes meeting indicator 8.4 (NTM)"},
-	"gov.commune_adv_8_4":             {"Xã đạt chỉ tiêu 8.4 (NTM nâng cao)", "Communes meeting 8.4 (advanced NTM)"},
-	"gov.commune_adv_15_2":            {"Xã đạt chỉ tiêu 15.2 (NTM nâng cao)", "Communes meeting 15.2 (advanced NTM)"},
-	"gov.district_ntm_9_5":            {"Huyện đạt chỉ tiêu 9.5 (NTM)", "Districts meeting 9.5 (NTM)"},
-	"gov.district_adv_6_5":            {"Huyện đạt chỉ tiêu 6.5 (NTM nâng cao)", "Districts meeting 6.5 (advanced NTM)"},
-	"gov.district_adv_9_2":            {"Huyện đạt chỉ tiêu 9.2 (NTM nâng cao)", "Districts meeting 9.2 (advanced NTM)"},
-	"gov.managers_trained":            {"Cán bộ được tập huấn chuyển đổi số", "Managers trained in digital transformation"},
-	"eco.communes_coop_digital":       {"Xã có HTX ứng dụng công nghệ số", "Communes with a digital cooperative"},
-	"eco.districts_linkage_digital":   {"Huyện có mô hình liên kết ứng dụng số", "Districts with a digital linkage model"},
-	"eco.raw_area_linkage_digital":    {"Mô hình liên kết vùng nguyên liệu ứng dụng số", "Raw-material linkage models applying digital tech"},
-	"soc.units_service_and_survey":    {"Đơn vị có dịch vụ trực tuyến và khảo sát hài lòng", "Units with an online service and satisfaction survey"},
-	"pil.districts_with_smart_model":  {"Huyện có mô hình NTM thông minh", "Districts with a smart NTM pilot"},
-	"inf.households_smartphone":       {"Hộ có điện thoại thông minh", "Households with a smartphone"},
-	"inf.villages_fixed_broadband":    {"Thôn có băng rộng cố định", "Villages with fixed broadband"},
-	"inf.communes_free_wifi_one_stop": {"Xã có Wi-Fi miễn phí tại bộ phận một cửa", "Communes with free Wi-Fi at the one-stop shop"},
-	"soc.satisfaction_rate":           {"Tỷ lệ người dân hài lòng", "Citizens satisfied"},
-	"fin.disbursement_rate":           {"Tỷ lệ giải ngân", "Funding disbursed"},
-}
-
 // text holds the page's words in both languages.
 var text = map[string]map[string]string{
 	"vi": {"title": "Chuyển đổi số trong xây dựng nông thôn mới — tỉnh Thanh Hóa", "period": "Kỳ", "show": "Xem",
@@ -231,7 +207,7 @@ func statusWord(met string, t map[string]string) string {
 }
 
 // pageLang is the request's language, "vi" unless ?lang=en, with the other one and the index of
-// the language in labels.
+// the language (0 Vietnamese, 1 English) for label.
 func pageLang(r *http.Request) (lang, other string, li int) {
 	if r.URL.Query().Get("lang") == "en" {
 		return "en", "vi", 1
@@ -311,12 +287,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		if st := statusText(prov.Met, t); st != "" {
 			status = st
 		}
-		c := cardView{Label: labels[id][li], Value: percent(prov.Value), Target: target, Class: statusClass(prov.Met), Status: status}
+		c := cardView{Label: s.label(id, li), Value: percent(prov.Value), Target: target, Class: statusClass(prov.Met), Status: status}
 		if queries.SmallCell(prov) {
 			c.Value, c.Class, c.Status = t["suppressed"], statusClass(""), t["suppressed_why"]
 		}
 		v.Cards = append(v.Cards, c)
-		v.Indicators = append(v.Indicators, indicatorView{ID: id, Label: labels[id][li]})
+		v.Indicators = append(v.Indicators, indicatorView{ID: id, Label: s.label(id, li)})
 	}
 	// The table is transposed: a row per unit and a column per indicator, so that the 166
 	// communes directly under the province after 2025-07-01 are 166 rows a page can hold, not
@@ -326,15 +302,15 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		u := unitRowView{Code: code, Name: s.unitName(code), Href: "/units/" + url.PathEscape(code) + "?" + uq.Encode()}
 		for _, id := range ids {
 			x, ok := byScope[id][code]
-			u.Cells = append(u.Cells, s.newCell(x, ok, code, labels[id][li], t))
+			u.Cells = append(u.Cells, s.newCell(x, ok, code, s.label(id, li), t))
 		}
 		v.Units = append(v.Units, u)
 	}
 	hist, err := s.history(r.Context(), years())
 	if err == nil {
 		for _, id := range ids {
-			v.Charts = append(v.Charts, chartView{Title: labels[id][li] + " — " + t["province"],
-				SVG: chart(labels[id][li]+" — "+t["province"], years(), hist[id]["38"], t)})
+			v.Charts = append(v.Charts, chartView{Title: s.label(id, li) + " — " + t["province"],
+				SVG: chart(s.label(id, li)+" — "+t["province"], years(), hist[id]["38"], t)})
 		}
 	} else {
 		s.cfg.Log.Error("dashboard charts", "err", err)

@@ -691,7 +691,7 @@ func (s *Server) mapsSection(r *http.Request, p queries.Period, lang string, row
 		}
 	}
 	for _, id := range ids {
-		v.Choices = append(v.Choices, mapChoice{ID: id, Label: labels[id][li], Selected: id == chosen})
+		v.Choices = append(v.Choices, mapChoice{ID: id, Label: s.label(id, li), Selected: id == chosen})
 	}
 	if chosen != "" {
 		var units []unitValue
@@ -703,10 +703,7 @@ func (s *Server) mapsSection(r *http.Request, p queries.Period, lang string, row
 				Suppressed: queries.SmallCell(x)})
 		}
 		sort.Slice(units, func(i, j int) bool { return units[i].Code < units[j].Code })
-		name := labels[chosen][li]
-		if name == "" {
-			name = chosen
-		}
+		name := s.label(chosen, li)
 		svg, rest := unitSVG(units, unitPositions(sites, areas), name, lang)
 		grid := ""
 		if rest > 0 {

@@ -118,6 +118,10 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer db.Close()
+	if err := s.loadCatalog(r.Context(), db); err != nil {
+		fail(err)
+		return
+	}
 	u, err := queries.UnitAt(r.Context(), db, code, p.End, nil)
 	if errors.Is(err, queries.ErrUnknownUnit) {
 		notFound()
@@ -161,13 +165,13 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			continue
 		}
-		row := histRow{Label: labels[id][li]}
+		row := histRow{Label: s.label(id, li)}
 		for i, y := range years() {
 			c := s.newCell(points[i].Row, points[i].OK, code, y, t)
 			row.Cells = append(row.Cells, c)
 		}
 		v.History = append(v.History, row)
-		v.Charts = append(v.Charts, chartView{Title: labels[id][li] + " — " + u.Name, SVG: chart(labels[id][li]+" — "+u.Name, years(), points, t)})
+		v.Charts = append(v.Charts, chartView{Title: s.label(id, li) + " — " + u.Name, SVG: chart(s.label(id, li)+" — "+u.Name, years(), points, t)})
 	}
 	if err := unitPage.Execute(w, v); err != nil {
 		s.cfg.Log.Error("unit template", "err", err)

@@ -5,6 +5,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -49,8 +50,9 @@ type Server struct {
 	metrics *metrics
 
 	mu      sync.Mutex
-	cache   map[string]*cached // by period and snapshot, of the newest snapshot only
-	names   map[string]string  // unit names, by snapshot
+	cache   map[string]*cached           // by period and snapshot, of the newest snapshot only
+	names   map[string]string            // unit names, by snapshot
+	catalog map[string]queries.Indicator // the indicators' names (indicator_catalog), read once
 	namesAt string
 
 	maps mapCache // the map layers (maps.go)
@@ -250,6 +252,9 @@ func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]q
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := s.loadCatalog(ctx, db); err != nil {
+		return nil, nil, err
+	}
 	s.mu.Lock()
 	fresh := s.namesAt != key
 	s.mu.Unlock()
@@ -272,6 +277,44 @@ func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]q
 		}
 	}
 	return rows, notes, nil
+}
+
+// loadCatalog reads the indicators' names from indicator_catalog on the first session that
+// needs them: the catalog is part of the SQL surface, the same in every snapshot.
+func (s *Server) loadCatalog(ctx context.Context, db *sql.DB) error {
+	s.mu.Lock()
+	loaded := s.catalog != nil
+	s.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	cat, err := queries.Catalog(ctx, db)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]queries.Indicator, len(cat))
+	for _, i := range cat {
+		byID[i.ID] = i
+	}
+	s.mu.Lock()
+	s.catalog = byID
+	s.mu.Unlock()
+	return nil
+}
+
+// label is the indicator's name in the language of index li (pageLang), or its id when the
+// catalog does not name it.
+func (s *Server) label(id string, li int) string {
+	s.mu.Lock()
+	i, ok := s.catalog[id]
+	s.mu.Unlock()
+	if !ok {
+		return id
+	}
+	if li == 1 {
+		return i.NameEN
+	}
+	return i.NameVI
 }
 
 func (s *Server) unitName(code string) string {
