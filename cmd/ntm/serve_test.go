@@ -108,6 +108,11 @@ func TestServeGatewayToWarehouse(t *testing.T) {
 	res.Body.Close()
 	assert.Contains(t, string(metrics), "ntm_gateway_events_accepted_total 1")
 	assert.Contains(t, string(metrics), `ntm_gateway_events_rejected_total{reason="forbidden_unit"} 1`)
+	assert.Contains(t, string(metrics), `ntm_gateway_dead_letters_total{outcome="stored"} 2`, "both rejected lines are dead letters")
+	assert.Contains(t, string(metrics), "ntm_gateway_events_duplicate_total 0")
+	code, m = sqlReq(analyst, "SELECT reason, source_file, line FROM dead_letters WHERE source_file LIKE 'gateway:%' ORDER BY line")
+	require.Equal(t, 200, code, m)
+	assert.Len(t, m["rows"], 2, "the gateway's rejections are stored with their origin: %v", m["rows"])
 
 	cancel()
 	select {
