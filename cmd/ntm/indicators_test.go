@@ -148,7 +148,7 @@ func TestIndicatorsPast2to63(t *testing.T) {
 	require.Equal(t, exitOK, code, errOut)
 	b, err := os.ReadFile(filepath.Join(reports, "ntm-report-38-2025-r1.csv"))
 	require.NoError(t, err)
-	assert.Contains(t, string(b), ",381,fin.disbursement_rate,2025,"+rate+","+num+","+den+",,")
+	assert.Contains(t, string(b), ",381,FIN_DISBURSEMENT_RATE,2025,"+rate+","+num+","+den+",,")
 }
 
 // The table a person reads says why a period after the abolition of the district level has
