@@ -224,12 +224,15 @@ LEFT JOIN u u2 ON u2.code = u1.parent AND u2.d = u0.d
 LEFT JOIN u u3 ON u3.code = u2.parent AND u3.d = u0.d
 LEFT JOIN u u4 ON u4.code = u3.parent AND u4.d = u0.d;
 
+-- unit_scopes_at: unit_scopes at one date: for every code registered by then, where a fact about
+-- it belongs at on_date (the row of the latest change on or before it; d is that change's date).
+CREATE OR REPLACE MACRO unit_scopes_at(on_date, known_at) AS TABLE
+SELECT * FROM unit_scopes(known_at) WHERE d <= CAST(on_date AS DATE)
+QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1;
+
 -- units_at: the units active at a date, with their commune, district and province.
 CREATE OR REPLACE MACRO units_at(on_date, known_at) AS TABLE
-SELECT * FROM (
-    SELECT * EXCLUDE (d) FROM unit_scopes(known_at) WHERE d <= CAST(on_date AS DATE)
-    QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
-) WHERE resolved = code;
+SELECT * EXCLUDE (d) FROM unit_scopes_at(on_date, known_at) WHERE resolved = code;
 
 -- unit_names: every code registered on or before on_date with the name it had then (its latest
 -- version from that date back: a merged or dissolved unit keeps its last name), for outputs that

@@ -10,8 +10,7 @@ WITH r AS (
     QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
 ),
 at_end AS (
-    SELECT * FROM unit_scopes(CAST($2 AS TIMESTAMPTZ)) WHERE d <= CAST($1 AS DATE)
-    QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
+    SELECT * FROM unit_scopes_at(CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ))
 )
 SELECT r.area_code AS id, r.product AS name, NULL::VARCHAR AS kind, r.latitude, r.longitude, s.top_code, r.hectares
 FROM r LEFT JOIN at_end s ON s.code = r.unit_code

@@ -9,8 +9,7 @@ WITH t AS (
     QUALIFY row_number() OVER (PARTITION BY site_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
 ),
 at_end AS (
-    SELECT * FROM unit_scopes(CAST($2 AS TIMESTAMPTZ)) WHERE d <= CAST($1 AS DATE)
-    QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
+    SELECT * FROM unit_scopes_at(CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ))
 )
 SELECT t.site_id AS id, t.name, t.kind, t.latitude, t.longitude, s.top_code, NULL::DOUBLE AS hectares
 FROM t LEFT JOIN at_end s ON s.code = t.unit_code

@@ -1,8 +1,7 @@
 -- Digital infrastructure by commune at the period's end: households with smartphones and
 -- broadband (each village's latest survey), villages' connectivity (latest report), free Wi-Fi.
 WITH at_end AS (
-    SELECT * FROM unit_scopes(getvariable('known_at')) WHERE d <= getvariable('end_d')
-    QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
+    SELECT * FROM unit_scopes_at(getvariable('end_d'), getvariable('known_at'))
 ),
 communes AS (SELECT * FROM at_end WHERE resolved = code AND level = 'commune'),
 hh AS (

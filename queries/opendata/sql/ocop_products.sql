@@ -5,8 +5,7 @@ WITH r AS (
     QUALIFY row_number() OVER (PARTITION BY product_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
 ),
 at_end AS (
-    SELECT * FROM unit_scopes(getvariable('known_at')) WHERE d <= getvariable('end_d')
-    QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
+    SELECT * FROM unit_scopes_at(getvariable('end_d'), getvariable('known_at'))
 )
 SELECT r.product_id, r.name, r.category, r.stars, r.business_date AS rated_on,
        coalesce(s.commune_code, s.resolved) AS unit_code, un.name AS unit_name, s.district_code, dn.name AS district_name

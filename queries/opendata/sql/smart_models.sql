@@ -10,8 +10,7 @@ a AS (
     QUALIFY row_number() OVER (PARTITION BY model_id ORDER BY business_date DESC, recorded_at DESC, event_id DESC) = 1
 ),
 at_end AS (
-    SELECT * FROM unit_scopes(getvariable('known_at')) WHERE d <= getvariable('end_d')
-    QUALIFY row_number() OVER (PARTITION BY code ORDER BY d DESC) = 1
+    SELECT * FROM unit_scopes_at(getvariable('end_d'), getvariable('known_at'))
 )
 SELECT m.model_id, m.name, m.field, m.scope, s.resolved AS unit_code, un.name AS unit_name, s.district_code, dn.name AS district_name,
        a.model_id IS NOT NULL AS approved, a.business_date AS approved_on, a.decision_ref
