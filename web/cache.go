@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,7 @@ type answers[V any] struct {
 	wg      *sync.WaitGroup
 	m       *cacheMetrics
 	log     *slog.Logger
+	gen     *atomic.Uint64 // the server's generation, bumped when an answer is stored (pages)
 
 	mu      sync.Mutex
 	entries map[string]*answer[V]
@@ -113,7 +115,7 @@ func (c *answers[V]) get(ctx context.Context, key string, current stamp, compute
 
 func newAnswers[V any](s *Server, name string, sem chan struct{}, m *cacheMetrics) *answers[V] {
 	return &answers[V]{name: name, max: s.cfg.CacheSize, timeout: computeTimeout, sem: sem, stop: s.stop,
-		wg: &s.wg, m: m, log: s.cfg.Log, entries: map[string]*answer[V]{}}
+		wg: &s.wg, m: m, log: s.cfg.Log, gen: &s.gen, entries: map[string]*answer[V]{}}
 }
 
 // refresh starts e's recomputation unless one runs or the last failed a moment ago. The caller
@@ -182,6 +184,9 @@ func (c *answers[V]) start(key string, e *answer[V], first bool) {
 		defer c.mu.Unlock()
 		if first {
 			e.val, e.at, e.err = v, at, err
+			if err == nil {
+				c.gen.Add(1)
+			}
 			if err != nil && c.entries[key] == e {
 				delete(c.entries, key)
 				c.m.entries.WithLabelValues(c.name).Set(float64(len(c.entries)))
@@ -196,6 +201,7 @@ func (c *answers[V]) start(key string, e *answer[V], first bool) {
 			return
 		}
 		e.val, e.at, e.failedAt = v, at, time.Time{}
+		c.gen.Add(1)
 	}()
 }
 
@@ -241,4 +247,52 @@ func newCacheMetrics(reg prometheus.Registerer) *cacheMetrics {
 	}
 	reg.MustRegister(m.computations, m.seconds, m.entries, m.stale)
 	return m
+}
+
+// pages holds rendered answers (the dashboard's HTML, the API's JSON) by request, each valid
+// while the server's generation is the one it was rendered at: any answer stored since may
+// be in it, so a new generation renders it again. Rendering costs milliseconds a request,
+// which fifty clients on two cores feel; a page is rendered once a generation.
+type pages struct {
+	max int
+
+	mu sync.Mutex
+	m  map[string]renderedPage
+}
+
+// renderedPage is a rendered answer over the state at, rendered at generation gen.
+type renderedPage struct {
+	gen  uint64
+	at   stamp
+	body []byte
+}
+
+func (c *pages) get(key string, gen uint64) (renderedPage, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.m[key]
+	return p, ok && p.gen == gen
+}
+
+// put keeps p, and at most max pages: those of older generations go first.
+func (c *pages) put(key string, p renderedPage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]renderedPage{}
+	}
+	if _, ok := c.m[key]; !ok && len(c.m) >= c.max {
+		for k, old := range c.m {
+			if old.gen != p.gen {
+				delete(c.m, k)
+			}
+		}
+		for k := range c.m {
+			if len(c.m) < c.max {
+				break
+			}
+			delete(c.m, k)
+		}
+	}
+	c.m[key] = p
 }

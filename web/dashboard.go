@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html/template"
@@ -246,10 +247,19 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	gen := s.gen.Load() // before the answers: a page rendered from newer ones is only discarded
 	rows, notes, at, err := s.indicators(r.Context(), p)
 	if err != nil {
 		s.cfg.Log.Error("dashboard", "err", err)
 		http.Error(w, "the indicators could not be computed; see the server log", http.StatusInternalServerError)
+		return
+	}
+	// The page is of the state its indicators are over, which a refresh may be replacing.
+	s.setSnapshotHeaders(w, at)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	key := "dashboard " + url.Values{"lang": {lang}, "period": {p.Label}, "map": {r.URL.Query().Get("map")}}.Encode()
+	if pg, ok := s.pages.get(key, gen); ok && pg.at == at {
+		_, _ = w.Write(pg.body)
 		return
 	}
 	t := text[lang]
@@ -319,16 +329,18 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Maps = s.mapsSection(r, p, lang, rows, ids)
 	v.Map = r.URL.Query().Get("map")
-	// The page is of the state its indicators are over, which a refresh may be replacing.
-	s.setSnapshotHeaders(w, at)
 	v.Snapshot = at.ID
 	if !at.At.IsZero() {
 		v.AsOf = at.At.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := page.Execute(w, v); err != nil {
+	var b bytes.Buffer
+	if err := page.Execute(&b, v); err != nil {
 		s.cfg.Log.Error("dashboard template", "err", err)
+		http.Error(w, "the page could not be rendered; see the server log", http.StatusInternalServerError)
+		return
 	}
+	s.pages.put(key, renderedPage{gen: gen, at: at, body: b.Bytes()})
+	_, _ = w.Write(b.Bytes())
 }
 
 // years are the periods of the charts and of a unit's history: the years the warehouse holds.

@@ -20,12 +20,12 @@ import (
 var (
 	load         = flag.Bool("load", false, "run TestLoad: concurrent clients against / and /api/v1/indicators while ingest commits")
 	loadClients  = flag.Int("load.clients", 50, "TestLoad's concurrent clients")
-	loadRequests = flag.Int("load.requests", 40, "TestLoad's requests per client")
+	loadFor      = flag.Duration("load.for", 20*time.Second, "how long TestLoad's clients send requests")
 )
 
 // TestLoad is the load benchmark of "answers at interactive speed": loadClients clients on
-// loopback, each loadRequests requests alternating the dashboard and the API, while ingest
-// commits a new part of a small generated stream every two seconds. It reports the latencies'
+// loopback, each sending requests one after the other for loadFor, alternating the dashboard
+// and the API, while ingest commits a new part of a small generated stream every two seconds. It reports the latencies'
 // percentiles by route and how many answers were stale; it asserts no duration (a shared
 // machine's timings are not a test's verdict). Run it with
 //
@@ -68,6 +68,7 @@ func TestLoad(t *testing.T) {
 		route string
 		d     time.Duration
 		stale bool
+		snap  string
 	}
 	var mu sync.Mutex
 	var samples []sample
@@ -75,7 +76,7 @@ func TestLoad(t *testing.T) {
 	loadStart := time.Now()
 	for c := range *loadClients {
 		wg.Go(func() {
-			for i := range *loadRequests {
+			for i := 0; time.Since(loadStart) < *loadFor; i++ {
 				route := "/api/v1/indicators"
 				url := f.srv.URL + "/api/v1/indicators?period=2025"
 				if (c+i)%2 == 0 {
@@ -95,7 +96,7 @@ func TestLoad(t *testing.T) {
 					return
 				}
 				mu.Lock()
-				samples = append(samples, sample{route, d, res.Header.Get("X-NTM-Stale") == "true"})
+				samples = append(samples, sample{route, d, res.Header.Get("X-NTM-Stale") == "true", res.Header.Get("X-NTM-Snapshot")})
 				mu.Unlock()
 			}
 		})
@@ -106,8 +107,12 @@ func TestLoad(t *testing.T) {
 	cwg.Wait()
 	require.NotEmpty(t, samples)
 
-	t.Logf("%d clients × %d requests in %v (%.0f requests/s), %d commits meanwhile",
-		*loadClients, *loadRequests, elapsed.Round(time.Millisecond), float64(len(samples))/elapsed.Seconds(), commits.Load())
+	snaps := map[string]bool{}
+	for _, s := range samples {
+		snaps[s.snap] = true
+	}
+	t.Logf("%d clients, %d requests in %v (%.0f requests/s), %d commits meanwhile, answers over %d snapshots",
+		*loadClients, len(samples), elapsed.Round(time.Millisecond), float64(len(samples))/elapsed.Seconds(), commits.Load(), len(snaps))
 	for _, route := range []string{"/", "/api/v1/indicators", "all"} {
 		var ds []time.Duration
 		stale := 0

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,6 +63,8 @@ type Server struct {
 	indicatorsCache *answers[indicatorsAnswer]
 	maps            *answers[mapLayersAnswer] // the map layers (maps.go)
 	units           *answers[unitAnswer]      // the unit pages' units (unit.go)
+	pages           pages                     // the rendered answers of the current generation
+	gen             atomic.Uint64             // bumped whenever a cache stores an answer
 	stop            chan struct{}
 	closeOnce       sync.Once
 	wg              sync.WaitGroup
@@ -127,7 +130,7 @@ func New(cfg Config) *Server {
 	if cfg.Computations <= 0 {
 		cfg.Computations = DefaultComputations
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), stop: make(chan struct{})}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), stop: make(chan struct{}), pages: pages{max: 4 * cfg.CacheSize}}
 	s.metrics = newMetrics(cfg.Registry, cfg.Warehouse)
 	cm := newCacheMetrics(cfg.Registry)
 	sem := make(chan struct{}, cfg.Computations)
@@ -365,6 +368,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// encodeJSON is v as writeJSON writes it, and false when JSON cannot hold it.
+func encodeJSON(v any) ([]byte, bool) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
 func jsonError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
@@ -379,10 +393,20 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	gen := s.gen.Load() // before the answer: a page rendered from a newer one is only discarded
 	rows, notes, at, err := s.indicators(r.Context(), p)
 	if err != nil {
 		s.cfg.Log.Error("indicators", "err", err)
 		jsonError(w, http.StatusInternalServerError, "the indicators could not be computed; see the server log")
+		return
+	}
+	// The state the answer is over: the newest one the server has an answer of, which a
+	// refresh may be replacing (X-NTM-Stale).
+	s.setSnapshotHeaders(w, at)
+	key := "api " + p.Label
+	if pg, ok := s.pages.get(key, gen); ok && pg.at == at {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(pg.body)
 		return
 	}
 	type row struct {
@@ -410,9 +434,6 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 			out[i].Met = &m
 		}
 	}
-	// The state the answer is over: the newest one the server has an answer of, which a
-	// refresh may be replacing (X-NTM-Stale).
-	s.setSnapshotHeaders(w, at)
 	answer := map[string]any{"period": p.Label, "indicators": out, "snapshot_id": at.ID}
 	if !at.At.IsZero() {
 		answer["as_of"] = at.At.UTC().Format(time.RFC3339)
@@ -425,7 +446,14 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 		}
 		answer["note"] = strings.Join(text, "\n")
 	}
-	writeJSON(w, http.StatusOK, answer)
+	body, ok := encodeJSON(answer)
+	if !ok {
+		writeJSON(w, http.StatusInternalServerError, answer)
+		return
+	}
+	s.pages.put(key, renderedPage{gen: gen, at: at, body: body})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(body)
 }
 
 func opt(s string) *string {
