@@ -18,9 +18,10 @@ import (
 )
 
 var (
-	load         = flag.Bool("load", false, "run TestLoad: concurrent clients against / and /api/v1/indicators while ingest commits")
-	loadClients  = flag.Int("load.clients", 50, "TestLoad's concurrent clients")
-	loadFor      = flag.Duration("load.for", 20*time.Second, "how long TestLoad's clients send requests")
+	load        = flag.Bool("load", false, "run TestLoad: concurrent clients against / and /api/v1/indicators while ingest commits")
+	loadClients = flag.Int("load.clients", 50, "TestLoad's concurrent clients")
+	loadFor     = flag.Duration("load.for", 20*time.Second, "how long TestLoad's clients send requests")
+	loadThink   = flag.Duration("load.think", 0, "TestLoad's pause of a client between its requests (0: none, a stress test)")
 )
 
 // TestLoad is the load benchmark of "answers at interactive speed": loadClients clients on
@@ -95,6 +96,7 @@ func TestLoad(t *testing.T) {
 					t.Errorf("%s: %d %v", url, res.StatusCode, err)
 					return
 				}
+				time.Sleep(*loadThink)
 				mu.Lock()
 				samples = append(samples, sample{route, d, res.Header.Get("X-NTM-Stale") == "true", res.Header.Get("X-NTM-Snapshot")})
 				mu.Unlock()
@@ -113,6 +115,22 @@ func TestLoad(t *testing.T) {
 	}
 	t.Logf("%d clients, %d requests in %v (%.0f requests/s), %d commits meanwhile, answers over %d snapshots",
 		*loadClients, len(samples), elapsed.Round(time.Millisecond), float64(len(samples))/elapsed.Seconds(), commits.Load(), len(snaps))
+	mfs, err := f.s.cfg.Registry.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == "ntm_web_cache_computations_total" {
+			for _, m := range mf.GetMetric() {
+				t.Logf("computations %s %s: %.0f", m.GetLabel()[0].GetValue(), m.GetLabel()[1].GetValue(), m.GetCounter().GetValue())
+			}
+		}
+		if mf.GetName() != "ntm_web_cache_computation_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			h := m.GetHistogram()
+			t.Logf("computations of %s: %d, mean %.2fs", m.GetLabel()[0].GetValue(), h.GetSampleCount(), h.GetSampleSum()/float64(max(h.GetSampleCount(), 1)))
+		}
+	}
 	for _, route := range []string{"/", "/api/v1/indicators", "all"} {
 		var ds []time.Duration
 		stale := 0
