@@ -69,9 +69,11 @@ type Server struct {
 	closeOnce       sync.Once
 	wg              sync.WaitGroup
 
-	snapMu sync.Mutex // held while the current state is read, so that one request reads it
-	snap   stamp
-	snapAt time.Time // when snap was read
+	snapMu      sync.Mutex // of snap, snapAt and snapReading, never held while reading the state
+	snap        stamp
+	snapAt      time.Time  // when snap was read
+	snapReading bool       // a request reads the current state (current)
+	firstRead   sync.Mutex // held by the requests that wait for the first read
 
 	// computeHook, when set (by the package's tests), runs before each computation of a
 	// cached answer; an error it returns fails the computation.
@@ -244,14 +246,47 @@ func (s *Server) indicators(ctx context.Context, p queries.Period) ([]queries.Ro
 	return a.rows, a.notes, at, err
 }
 
-// current is the newest committed state, read at most once a snapshotTTL.
+// current is the newest committed state, read at most once a snapshotTTL and by one request
+// at a time: while one reads it, the others go on with the state read before (only the first
+// requests, before any read, wait for it). A failing read is the request's error only when no
+// state was ever read; otherwise the older state serves, and /healthz tells.
 func (s *Server) current(ctx context.Context) (stamp, error) {
 	s.snapMu.Lock()
-	defer s.snapMu.Unlock()
-	if !s.snapAt.IsZero() && time.Since(s.snapAt) < snapshotTTL {
-		return s.snap, nil
+	if !s.snapAt.IsZero() {
+		cur := s.snap
+		if s.snapReading || time.Since(s.snapAt) < snapshotTTL {
+			s.snapMu.Unlock()
+			return cur, nil
+		}
+		s.snapReading = true
+		s.snapMu.Unlock()
+		next, err := s.readCurrent(ctx)
+		if err != nil {
+			s.cfg.Log.Warn("the current state cannot be read; answering from the one before", "err", err)
+			return cur, nil
+		}
+		return next, nil
 	}
+	s.snapMu.Unlock()
+	s.firstRead.Lock()
+	defer s.firstRead.Unlock()
+	s.snapMu.Lock()
+	if !s.snapAt.IsZero() {
+		cur := s.snap
+		s.snapMu.Unlock()
+		return cur, nil
+	}
+	s.snapReading = true
+	s.snapMu.Unlock()
+	return s.readCurrent(ctx)
+}
+
+// readCurrent reads the current state for current, which has set snapReading.
+func (s *Server) readCurrent(ctx context.Context) (stamp, error) {
 	snap, err := s.cfg.Warehouse.Current(ctx)
+	s.snapMu.Lock()
+	defer s.snapMu.Unlock()
+	s.snapReading = false
 	if err != nil {
 		return stamp{}, err
 	}
