@@ -308,6 +308,19 @@ func TestServeStale(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	require.Equal(t, a.snapshotHeader, res.Header.Get("X-NTM-Snapshot"))
 	require.Contains(t, string(page), `<p class="asof" id="as-of" data-snapshot="`+a.SnapshotID+`">Data as of `)
+
+	// So does a unit's page; a code the warehouse never registered is an answer kept too.
+	for _, c := range []struct {
+		path   string
+		status int
+	}{{"/units/38?period=2025", http.StatusOK}, {"/units/99999?period=2025", http.StatusNotFound}, {"/units/99999?period=2025", http.StatusNotFound}} {
+		res, err := http.Get(f.srv.URL + c.path)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, c.status, res.StatusCode, c.path)
+		require.Equal(t, a.snapshotHeader, res.Header.Get("X-NTM-Snapshot"), c.path)
+	}
+	require.Equal(t, 1, f.computations("units 99999@2025"))
 }
 
 // TestWatch refreshes the cached answers on a commit without a request.
