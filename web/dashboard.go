@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html/template"
@@ -87,6 +88,7 @@ type pageView struct {
 	OpenData, Feed bool
 	Maps           template.HTML // the digital maps' section (maps.go)
 	Map            string        // the ?map= of the request
+	AsOf, Snapshot string        // the state the indicators are over: its last commit, its snapshots
 }
 
 // head is the start of every dashboard page: the document head and the header with the period
@@ -119,7 +121,8 @@ const cell = `{{define "cell"}}<td class="{{.Class}}" title="{{.Title}}" data-la
 var page = template.Must(template.New("page").Parse(head + cell + `{{template "head" .Head}}
 <main>
 <h2>{{.T.province}} — {{.Period}}</h2>
-<div class="cards" id="province">
+{{if .AsOf}}<p class="asof" id="as-of" data-snapshot="{{.Snapshot}}">{{.T.asof}} {{.AsOf}}</p>
+{{end}}<div class="cards" id="province">
 {{range .Cards}}<div class="card {{.Class}}"><div class="label">{{.Label}}</div><div class="value">{{.Value}}</div><div class="target">{{.Target}}{{if .Status}} · {{.Status}}{{end}}</div></div>
 {{end}}</div>
 <h2>{{.T.progress}}</h2>
@@ -244,10 +247,19 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	rows, notes, err := s.indicators(r.Context(), p)
+	gen := s.gen.Load() // before the answers: a page rendered from newer ones is only discarded
+	rows, notes, at, err := s.indicators(r.Context(), p)
 	if err != nil {
 		s.cfg.Log.Error("dashboard", "err", err)
 		http.Error(w, "the indicators could not be computed; see the server log", http.StatusInternalServerError)
+		return
+	}
+	// The page is of the state its indicators are over, which a refresh may be replacing.
+	s.setSnapshotHeaders(w, at)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	key := "dashboard " + url.Values{"lang": {lang}, "period": {p.Label}, "map": {r.URL.Query().Get("map")}}.Encode()
+	if pg, ok := s.pages.get(key, gen); ok && pg.at == at {
+		_, _ = w.Write(pg.body)
 		return
 	}
 	t := text[lang]
@@ -317,10 +329,18 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Maps = s.mapsSection(r, p, lang, rows, ids)
 	v.Map = r.URL.Query().Get("map")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := page.Execute(w, v); err != nil {
-		s.cfg.Log.Error("dashboard template", "err", err)
+	v.Snapshot = at.ID
+	if !at.At.IsZero() {
+		v.AsOf = at.At.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
+	var b bytes.Buffer
+	if err := page.Execute(&b, v); err != nil {
+		s.cfg.Log.Error("dashboard template", "err", err)
+		http.Error(w, "the page could not be rendered; see the server log", http.StatusInternalServerError)
+		return
+	}
+	s.pages.put(key, renderedPage{gen: gen, at: at, body: b.Bytes()})
+	_, _ = w.Write(b.Bytes())
 }
 
 // years are the periods of the charts and of a unit's history: the years the warehouse holds.

@@ -10,13 +10,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/thanhhoa-ntm/ntm/events/refdata"
 	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/queries/session"
-	"github.com/thanhhoa-ntm/ntm/warehouse"
 )
 
 // The dashboard's digital maps (DOMAIN.md, task đ): the rural-tourism map, the agriculture map
@@ -541,81 +539,44 @@ func unitPositions(layers ...[]queries.MapPoint) map[string]refdata.Point {
 	return out
 }
 
-// mapPoints are the two layers of one period over one snapshot, computed once.
-type mapPoints struct {
-	ready        chan struct{}
+// mapLayersAnswer is the two layers of one period.
+type mapLayersAnswer struct {
 	sites, areas []queries.MapPoint
-	err          error
 }
 
-// mapCache holds the map layers of the newest snapshot, by period.
-type mapCache struct {
-	mu      sync.Mutex
-	entries map[string]*mapPoints
-}
-
-// mapLayers returns the layers of the period over the current snapshot: the first request
-// computes them, the others wait for it (as Server.indicators does); a failure is not kept.
+// mapLayers returns the layers of the period over the newest state the server has them of,
+// served stale while they revalidate as Server.indicators is (cache.go).
 func (s *Server) mapLayers(ctx context.Context, p queries.Period) ([]queries.MapPoint, []queries.MapPoint, error) {
-	snap, err := s.cfg.Warehouse.Current(ctx)
+	cur, err := s.current(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	snapKey := fmt.Sprintf("@%d/%d", snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID)
-	key := p.Label + snapKey
-	c := &s.maps
-	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[string]*mapPoints{}
-	}
-	e, ok := c.entries[key]
-	if !ok {
-		for k := range c.entries {
-			if !strings.HasSuffix(k, snapKey) || len(c.entries) >= maxCached {
-				delete(c.entries, k)
-			}
-		}
-		e = &mapPoints{ready: make(chan struct{})}
-		c.entries[key] = e
-	}
-	c.mu.Unlock()
-	if ok {
-		select {
-		case <-e.ready:
-			return e.sites, e.areas, e.err
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		}
-	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	e.sites, e.areas, e.err = s.computeMapLayers(cctx, p)
-	cancel()
-	close(e.ready)
-	if e.err != nil {
-		c.mu.Lock()
-		if c.entries[key] == e {
-			delete(c.entries, key)
-		}
-		c.mu.Unlock()
-	}
-	return e.sites, e.areas, e.err
+	a, _, err := s.maps.get(ctx, p.Label, cur, func(ctx context.Context) (mapLayersAnswer, stamp, error) {
+		return s.computeMapLayers(ctx, p)
+	})
+	return a.sites, a.areas, err
 }
 
-func (s *Server) computeMapLayers(ctx context.Context, p queries.Period) ([]queries.MapPoint, []queries.MapPoint, error) {
-	db, _, err := session.Open(ctx, s.cfg.Warehouse)
+func (s *Server) computeMapLayers(ctx context.Context, p queries.Period) (mapLayersAnswer, stamp, error) {
+	if s.computeHook != nil {
+		if err := s.computeHook(ctx, "maps", p.Label); err != nil {
+			return mapLayersAnswer{}, stamp{}, err
+		}
+	}
+	db, snap, err := session.Open(ctx, s.cfg.Warehouse)
 	if err != nil {
-		return nil, nil, err
+		return mapLayersAnswer{}, stamp{}, err
 	}
 	defer db.Close()
 	sites, err := queries.MapPoints(ctx, db, queries.TourismSites, p, nil)
 	if err != nil {
-		return nil, nil, err
+		return mapLayersAnswer{}, stamp{}, err
 	}
 	areas, err := queries.MapPoints(ctx, db, queries.RawMaterialAreas, p, nil)
 	if err != nil {
-		return nil, nil, err
+		return mapLayersAnswer{}, stamp{}, err
 	}
-	return sites, areas, nil
+	return mapLayersAnswer{sites: sites, areas: areas}, stampOf(snap), nil
 }
 
 // mapFigure is one map with its caption.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -112,30 +113,17 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Log.Error("unit page", "code", code, "err", err)
 		http.Error(w, "the unit could not be read; see the server log", http.StatusInternalServerError)
 	}
-	db, _, err := session.Open(r.Context(), s.cfg.Warehouse)
+	ua, at, err := s.unitAt(r.Context(), code, p)
 	if err != nil {
 		fail(err)
 		return
 	}
-	defer db.Close()
-	if err := s.loadCatalog(r.Context(), db); err != nil {
-		fail(err)
-		return
-	}
-	u, err := queries.UnitAt(r.Context(), db, code, p.End, nil)
-	if errors.Is(err, queries.ErrUnknownUnit) {
+	s.setSnapshotHeaders(w, at)
+	if !ua.found {
 		notFound()
 		return
 	}
-	if err != nil {
-		fail(err)
-		return
-	}
-	kids, err := queries.UnitChildren(r.Context(), db, code, p.End, nil)
-	if err != nil {
-		fail(err)
-		return
-	}
+	u, kids := ua.unit, ua.children
 	// The history first: computing it also loads the unit names that the links below use.
 	hist, err := s.history(r.Context(), years())
 	if err != nil {
@@ -176,6 +164,54 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request) {
 	if err := unitPage.Execute(w, v); err != nil {
 		s.cfg.Log.Error("unit template", "err", err)
 	}
+}
+
+// unitAnswer is a unit at a period's end and the units below it then; found is false for a
+// code the warehouse never registered, which is an answer too (a 404), kept like the others.
+type unitAnswer struct {
+	found    bool
+	unit     queries.Unit
+	children []queries.Unit
+}
+
+// unitAt is the unit of code at p's end and its children, over the newest state the server
+// has them of, served stale while they revalidate as Server.indicators is (cache.go).
+func (s *Server) unitAt(ctx context.Context, code string, p queries.Period) (unitAnswer, stamp, error) {
+	cur, err := s.current(ctx)
+	if err != nil {
+		return unitAnswer{}, stamp{}, err
+	}
+	return s.units.get(ctx, code+"@"+p.Label, cur, func(ctx context.Context) (unitAnswer, stamp, error) {
+		return s.computeUnit(ctx, code, p)
+	})
+}
+
+func (s *Server) computeUnit(ctx context.Context, code string, p queries.Period) (unitAnswer, stamp, error) {
+	if s.computeHook != nil {
+		if err := s.computeHook(ctx, "units", code+"@"+p.Label); err != nil {
+			return unitAnswer{}, stamp{}, err
+		}
+	}
+	db, snap, err := session.Open(ctx, s.cfg.Warehouse)
+	if err != nil {
+		return unitAnswer{}, stamp{}, err
+	}
+	defer db.Close()
+	if err := s.loadCatalog(ctx, db); err != nil {
+		return unitAnswer{}, stamp{}, err
+	}
+	u, err := queries.UnitAt(ctx, db, code, p.End, nil)
+	if errors.Is(err, queries.ErrUnknownUnit) {
+		return unitAnswer{}, stampOf(snap), nil
+	}
+	if err != nil {
+		return unitAnswer{}, stamp{}, err
+	}
+	kids, err := queries.UnitChildren(ctx, db, code, p.End, nil)
+	if err != nil {
+		return unitAnswer{}, stamp{}, err
+	}
+	return unitAnswer{found: true, unit: u, children: kids}, stampOf(snap), nil
 }
 
 // nameOr is the unit's name, or its code when the server has no name for it.

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,9 @@ type Config struct {
 	SQL       http.Handler // read-only SQL for analysts, nil when not configured
 	Log       *slog.Logger
 	Registry  *prometheus.Registry // nil: a new one
+
+	CacheSize    int // answers kept per cache (indicators, maps, units); 0: DefaultCacheSize
+	Computations int // cached answers computed at once; 0: DefaultComputations
 }
 
 // Server is the HTTP service.
@@ -50,26 +54,52 @@ type Server struct {
 	metrics *metrics
 
 	mu      sync.Mutex
-	cache   map[string]*cached           // by period and snapshot, of the newest snapshot only
-	names   map[string]string            // unit names, by snapshot
+	names   map[string]string            // unit names, of the state namesAt
 	catalog map[string]queries.Indicator // the indicators' names (indicator_catalog), read once
 	namesAt string
 
-	maps mapCache // the map layers (maps.go)
+	// The answers, served stale while they revalidate (cache.go), each cache at most
+	// Config.CacheSize keys; their computations share one semaphore.
+	indicatorsCache *answers[indicatorsAnswer]
+	maps            *answers[mapLayersAnswer] // the map layers (maps.go)
+	units           *answers[unitAnswer]      // the unit pages' units (unit.go)
+	pages           pages                     // the rendered answers of the current generation
+	gen             atomic.Uint64             // bumped whenever a cache stores an answer
+	stop            chan struct{}
+	closeOnce       sync.Once
+	wg              sync.WaitGroup
+
+	snapMu      sync.Mutex // of snap, snapAt and snapReading, never held while reading the state
+	snap        stamp
+	snapAt      time.Time  // when snap was read
+	snapReading bool       // a request reads the current state (current)
+	firstRead   sync.Mutex // held by the requests that wait for the first read
+
+	// computeHook, when set (by the package's tests), runs before each computation of a
+	// cached answer; an error it returns fails the computation.
+	computeHook func(ctx context.Context, cache, key string) error
 }
 
-// cached is the indicators of one period over one snapshot, computed once: the first request
-// computes them, the others wait on ready without holding the server's lock.
-type cached struct {
-	ready chan struct{}
+// indicatorsAnswer is the indicators of one period, with the notes a person reading them
+// must know (queries.Notes).
+type indicatorsAnswer struct {
 	rows  []queries.Row
-	notes []queries.Note // what a person reading the period's indicators must know (queries.Notes)
-	err   error
-	at    time.Time
+	notes []queries.Note
 }
 
-// maxCached bounds the periods kept for one snapshot (the picker offers 20).
-const maxCached = 64
+// Defaults of Config.
+const (
+	// DefaultCacheSize bounds the keys of each cache: the picker offers 20 periods, and a
+	// period outside it can be asked with ?period=.
+	DefaultCacheSize = 32
+	// DefaultComputations bounds the computations at once: each opens a DuckDB session.
+	DefaultComputations = 2
+	// snapshotTTL is how long a read of the current state answers the requests that follow;
+	// the watcher and the next request after it read it again.
+	snapshotTTL = time.Second
+	// computeTimeout bounds one computation of a cached answer.
+	computeTimeout = 2 * time.Minute
+)
 
 // FirstYear is the first year the warehouse can hold events of (the plan's data start in 2022).
 const FirstYear = 2022
@@ -96,8 +126,19 @@ func New(cfg Config) *Server {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), cache: map[string]*cached{}}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = DefaultCacheSize
+	}
+	if cfg.Computations <= 0 {
+		cfg.Computations = DefaultComputations
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), stop: make(chan struct{}), pages: pages{max: 4 * cfg.CacheSize}}
 	s.metrics = newMetrics(cfg.Registry, cfg.Warehouse)
+	cm := newCacheMetrics(cfg.Registry)
+	sem := make(chan struct{}, cfg.Computations)
+	s.indicatorsCache = newAnswers[indicatorsAnswer](s, "indicators", sem, cm)
+	s.maps = newAnswers[mapLayersAnswer](s, "maps", sem, cm)
+	s.units = newAnswers[unitAnswer](s, "units", sem, cm)
 	s.mux.HandleFunc("GET /{$}", s.dashboard)
 	s.mux.HandleFunc("GET /units/{code}", s.unit)
 	s.mux.HandleFunc("GET /api/v1/indicators", s.apiIndicators)
@@ -184,79 +225,102 @@ func (n noListing) Open(name string) (http.File, error) {
 	return f, nil
 }
 
-// Indicators computes (or returns from cache) the indicators of a period over the current
-// committed state.
+// Indicators computes (or returns from cache) the indicators of a period over the newest
+// committed state the server has an answer of (Server.indicators).
 func (s *Server) Indicators(ctx context.Context, p queries.Period) ([]queries.Row, error) {
-	rows, _, err := s.indicators(ctx, p)
+	rows, _, _, err := s.indicators(ctx, p)
 	return rows, err
 }
 
-// indicators is Indicators with the notes a person reading them needs (queries.Notes).
-func (s *Server) indicators(ctx context.Context, p queries.Period) ([]queries.Row, []queries.Note, error) {
-	snap, err := s.cfg.Warehouse.Current(ctx)
+// indicators is Indicators with the notes a person reading them needs (queries.Notes) and the
+// state they are over. An answer over an older state than the current one is returned at once
+// and refreshed in the background; only a period never computed waits for its computation.
+func (s *Server) indicators(ctx context.Context, p queries.Period) ([]queries.Row, []queries.Note, stamp, error) {
+	cur, err := s.current(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, stamp{}, err
 	}
-	snapKey := fmt.Sprintf("@%d/%d", snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID)
-	key := p.Label + snapKey
-	s.mu.Lock()
-	c, ok := s.cache[key]
-	if !ok {
-		// A new snapshot makes every older entry stale: drop them, and keep the cache bounded.
-		for k := range s.cache {
-			if !strings.HasSuffix(k, snapKey) || len(s.cache) >= maxCached {
-				delete(s.cache, k)
-			}
-		}
-		c = &cached{ready: make(chan struct{})}
-		s.cache[key] = c
-	}
-	s.mu.Unlock()
-	if ok {
-		select {
-		case <-c.ready:
-			return c.rows, c.notes, c.err
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		}
-	}
-	// This request computes; the lock is not held while it does. A failure is not kept: the
-	// next request tries again.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	c.rows, c.notes, c.err = s.compute(cctx, p, key)
-	cancel()
-	close(c.ready)
-	if c.err != nil {
-		s.mu.Lock()
-		if s.cache[key] == c {
-			delete(s.cache, key)
-		}
-		s.mu.Unlock()
-	}
-	return c.rows, c.notes, c.err
+	a, at, err := s.indicatorsCache.get(ctx, p.Label, cur, func(ctx context.Context) (indicatorsAnswer, stamp, error) {
+		return s.compute(ctx, p)
+	})
+	return a.rows, a.notes, at, err
 }
 
-func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]queries.Row, []queries.Note, error) {
-	db, _, err := session.Open(ctx, s.cfg.Warehouse)
+// current is the newest committed state, read at most once a snapshotTTL and by one request
+// at a time: while one reads it, the others go on with the state read before (only the first
+// requests, before any read, wait for it). A failing read is the request's error only when no
+// state was ever read; otherwise the older state serves, and /healthz tells.
+func (s *Server) current(ctx context.Context) (stamp, error) {
+	s.snapMu.Lock()
+	if !s.snapAt.IsZero() {
+		cur := s.snap
+		if s.snapReading || time.Since(s.snapAt) < snapshotTTL {
+			s.snapMu.Unlock()
+			return cur, nil
+		}
+		s.snapReading = true
+		s.snapMu.Unlock()
+		next, err := s.readCurrent(ctx)
+		if err != nil {
+			s.cfg.Log.Warn("the current state cannot be read; answering from the one before", "err", err)
+			return cur, nil
+		}
+		return next, nil
+	}
+	s.snapMu.Unlock()
+	s.firstRead.Lock()
+	defer s.firstRead.Unlock()
+	s.snapMu.Lock()
+	if !s.snapAt.IsZero() {
+		cur := s.snap
+		s.snapMu.Unlock()
+		return cur, nil
+	}
+	s.snapReading = true
+	s.snapMu.Unlock()
+	return s.readCurrent(ctx)
+}
+
+// readCurrent reads the current state for current, which has set snapReading.
+func (s *Server) readCurrent(ctx context.Context) (stamp, error) {
+	snap, err := s.cfg.Warehouse.Current(ctx)
+	s.snapMu.Lock()
+	defer s.snapMu.Unlock()
+	s.snapReading = false
 	if err != nil {
-		return nil, nil, err
+		return stamp{}, err
+	}
+	s.snap, s.snapAt = stampOf(snap), time.Now()
+	return s.snap, nil
+}
+
+func (s *Server) compute(ctx context.Context, p queries.Period) (indicatorsAnswer, stamp, error) {
+	if s.computeHook != nil {
+		if err := s.computeHook(ctx, "indicators", p.Label); err != nil {
+			return indicatorsAnswer{}, stamp{}, err
+		}
+	}
+	db, snap, err := session.Open(ctx, s.cfg.Warehouse)
+	if err != nil {
+		return indicatorsAnswer{}, stamp{}, err
 	}
 	defer db.Close()
+	at := stampOf(snap)
 	start := time.Now()
 	rows, err := queries.Indicators(ctx, db, p, nil)
 	s.metrics.query.Observe(time.Since(start).Seconds())
 	if err != nil {
-		return nil, nil, err
+		return indicatorsAnswer{}, stamp{}, err
 	}
 	notes, err := queries.Notes(ctx, db, p, nil)
 	if err != nil {
-		return nil, nil, err
+		return indicatorsAnswer{}, stamp{}, err
 	}
 	if err := s.loadCatalog(ctx, db); err != nil {
-		return nil, nil, err
+		return indicatorsAnswer{}, stamp{}, err
 	}
 	s.mu.Lock()
-	fresh := s.namesAt != key
+	fresh := s.namesAt != at.ID
 	s.mu.Unlock()
 	if fresh {
 		names := map[string]string{}
@@ -272,11 +336,11 @@ func (s *Server) compute(ctx context.Context, p queries.Period, key string) ([]q
 			}
 			r.Close()
 			s.mu.Lock()
-			s.names, s.namesAt = names, key
+			s.names, s.namesAt = names, at.ID
 			s.mu.Unlock()
 		}
 	}
-	return rows, notes, nil
+	return indicatorsAnswer{rows: rows, notes: notes}, at, nil
 }
 
 // loadCatalog reads the indicators' names from indicator_catalog on the first session that
@@ -339,6 +403,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// encodeJSON is v as writeJSON writes it, and false when JSON cannot hold it.
+func encodeJSON(v any) ([]byte, bool) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
 func jsonError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
@@ -353,10 +428,20 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	rows, notes, err := s.indicators(r.Context(), p)
+	gen := s.gen.Load() // before the answer: a page rendered from a newer one is only discarded
+	rows, notes, at, err := s.indicators(r.Context(), p)
 	if err != nil {
 		s.cfg.Log.Error("indicators", "err", err)
 		jsonError(w, http.StatusInternalServerError, "the indicators could not be computed; see the server log")
+		return
+	}
+	// The state the answer is over: the newest one the server has an answer of, which a
+	// refresh may be replacing (X-NTM-Stale).
+	s.setSnapshotHeaders(w, at)
+	key := "api " + p.Label
+	if pg, ok := s.pages.get(key, gen); ok && pg.at == at {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(pg.body)
 		return
 	}
 	type row struct {
@@ -384,7 +469,10 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 			out[i].Met = &m
 		}
 	}
-	answer := map[string]any{"period": p.Label, "indicators": out}
+	answer := map[string]any{"period": p.Label, "indicators": out, "snapshot_id": at.ID}
+	if !at.At.IsZero() {
+		answer["as_of"] = at.At.UTC().Format(time.RFC3339)
+	}
 	if len(notes) > 0 {
 		// Why zeros mean no data, or why district-level rows are empty and the scopes are communes.
 		text := make([]string, len(notes))
@@ -393,7 +481,14 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) {
 		}
 		answer["note"] = strings.Join(text, "\n")
 	}
-	writeJSON(w, http.StatusOK, answer)
+	body, ok := encodeJSON(answer)
+	if !ok {
+		writeJSON(w, http.StatusInternalServerError, answer)
+		return
+	}
+	s.pages.put(key, renderedPage{gen: gen, at: at, body: body})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(body)
 }
 
 func opt(s string) *string {
@@ -468,6 +563,54 @@ func sortedScopes(rows []queries.Row) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Close cancels the computations of cached answers that run and waits for them to end.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.stop) })
+	s.wg.Wait()
+}
+
+// Watch reads the current state every interval until ctx ends and, when it has changed,
+// refreshes every cached answer in the background, so that even the first request after a
+// commit finds a fresh answer (or, while the refresh runs, the previous one).
+func (s *Server) Watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		cur, err := s.current(ctx)
+		if err != nil {
+			s.cfg.Log.Warn("watch: the warehouse cannot be read", "err", err)
+			continue
+		}
+		s.indicatorsCache.refreshAll(cur)
+		s.maps.refreshAll(cur)
+		s.units.refreshAll(cur)
+	}
+}
+
+// setSnapshotHeaders says which state an answer is over: X-NTM-Snapshot is the snapshots of
+// the event log and the dead letters, X-NTM-Data-As-Of the instant of the latest commit, and
+// X-NTM-Stale is set when a newer state exists whose answer is being computed.
+func (s *Server) setSnapshotHeaders(w http.ResponseWriter, at stamp) {
+	h := w.Header()
+	h.Set("X-NTM-Snapshot", at.ID)
+	if !at.At.IsZero() {
+		h.Set("X-NTM-Data-As-Of", at.At.UTC().Format(time.RFC3339))
+	}
+	s.snapMu.Lock()
+	cur := s.snap.ID
+	s.snapMu.Unlock()
+	if cur != "" && cur != at.ID {
+		h.Set("X-NTM-Stale", "true")
+	}
 }
 
 // Warm computes the indicators the dashboard shows first (the years and the default period),

@@ -37,6 +37,7 @@ func main() {
 	flag.IntVar(&cfg.runs, "runs", 3, "runs of each throughput measurement (the median is reported)")
 	flag.StringVar(&cfg.scales, "scales", "small,medium,large", "scales to measure; large adds the query scaling and about 8 minutes")
 	flag.BoolVar(&cfg.writers, "writers", true, "run the Parquet writer benchmarks (go test -tags duckdb_arrow)")
+	flag.BoolVar(&cfg.webLoad, "web-load", true, "run the web service's load benchmark (go test ./web/ -run TestLoad -load)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	start := time.Now()
@@ -62,6 +63,7 @@ type config struct {
 	runs    int
 	scales  string
 	writers bool
+	webLoad bool
 }
 
 func (c config) has(scale string) bool {

@@ -19,6 +19,7 @@ type report struct {
 	Files   *filesRow
 	Queries []queryRow
 	Writers string
+	WebLoad string // the figures web.TestLoad logs
 	Steps   []stepTime
 	Total   time.Duration
 }
@@ -193,6 +194,10 @@ func (r *report) markdown() string {
 		w("%s\n", writerDecision)
 	}
 
+	if r.WebLoad != "" {
+		w("## 7. The web service under load\n\n50 clients on loopback, each pausing 100 ms between requests, alternate `/` and `/api/v1/indicators` for 20 s while ingest commits a part of a small stream every 2 s; the answers are served from the newest computed snapshot while one refresh per period runs (goal: p99 < 200 ms). `go test -run '^TestLoad$' -v ./web/ -load -load.think 100ms`, in this run:\n\n```\n%s```\n\n", loadLines(r.WebLoad))
+	}
+
 	w("## This run\n\n| step | took s |\n|---|---:|\n")
 	for _, s := range r.Steps {
 		w("| %s | %s |\n", s.Name, secs(s.Took))
@@ -234,6 +239,19 @@ func benchLines(out string) string {
 	for _, l := range strings.Split(out, "\n") {
 		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "goos") || strings.HasPrefix(l, "cpu") {
 			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// loadLines are the figures of web.TestLoad's output: its log lines, without the file name.
+func loadLines(out string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(out, "\n") {
+		if _, fig, ok := strings.Cut(l, "load_internal_test.go:"); ok {
+			if _, fig, ok = strings.Cut(fig, ": "); ok {
+				b.WriteString(fig + "\n")
+			}
 		}
 	}
 	return b.String()

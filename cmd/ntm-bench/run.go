@@ -70,6 +70,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger) (*report, error) {
 		{"small flushes and compaction", cfg.has("small"), b.smallFlushes},
 		{"large: memory and query scaling", cfg.has("large"), b.large},
 		{"parquet writers", cfg.writers, b.writers},
+		{"web load", cfg.webLoad, b.webLoad},
 	}
 	for _, s := range steps {
 		if !s.on {
@@ -335,6 +336,20 @@ func (b *bench) writers(ctx context.Context) error {
 		return fmt.Errorf("writer benchmarks: %w\n%s", err, out.String())
 	}
 	b.r.Writers = out.String()
+	return nil
+}
+
+// webLoad runs the web service's load benchmark (web.TestLoad) and keeps the figures it logs.
+func (b *bench) webLoad(ctx context.Context) error {
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "go", "test", "-count", "1", "-run", "^TestLoad$", "-v", "-timeout", "20m",
+		"./web/", "-load", "-load.think", "100ms")
+	cmd.Stdout = &out
+	cmd.Stderr = b.blog
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("web load benchmark: %w\n%s", err, out.String())
+	}
+	b.r.WebLoad = out.String()
 	return nil
 }
 

@@ -43,6 +43,7 @@ func serveCommand() command {
 			tokenFile := fs.String("tokens", "", "bearer tokens (ntm token): enables POST /api/v1/sql and, with --brokers, the event gateway")
 			brokers := fs.String("brokers", "", "Kafka brokers for the event gateway (POST /api/v1/events)")
 			topic := fs.String("topic", "ntm.events.v1", "topic the gateway produces to")
+			watch := fs.Duration("watch", 5*time.Second, "how often the dashboard's cached answers look for a new commit and refresh in the background (0: only when a request sees it)")
 			return func(ctx context.Context, e env, args []string) error {
 				if len(args) > 0 {
 					return usagef("unexpected argument %q", args[0])
@@ -103,7 +104,11 @@ func serveCommand() command {
 				hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 					ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second,
 					MaxHeaderBytes: 64 << 10}
+				defer srv.Close()
 				go srv.Warm(ctx)
+				if *watch > 0 {
+					go srv.Watch(ctx, *watch)
+				}
 				e.log.Info("serving", "addr", ln.Addr().String())
 				fmt.Fprintf(e.stdout, "Bảng điều khiển / dashboard: http://%s/\n", ln.Addr())
 				errc := make(chan error, 1)
