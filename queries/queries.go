@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-//go:embed views.sql indicators/*.sql quality.sql
+//go:embed views.sql indicators/*.sql quality.sql derived.sql
 var files embed.FS
 
 // indicatorDir holds the indicator SQL, one object per file: the table of targets, the helper
@@ -52,6 +52,10 @@ func StripComments(s string) string {
 // Views are the statements that create the derived views and macros; they need the base
 // views events_log_data and dead_letters.
 func Views() []string { return statements("views.sql") }
+
+// DerivedSQL are the statements that materialize a snapshot's derived state (derived.sql) and
+// point the macros at it; they run last, on a database that has Views and IndicatorSQL.
+func DerivedSQL() []string { return statements("derived.sql") }
 
 // IndicatorSQL are the statements that create the indicator and quality macros; they need Views.
 func IndicatorSQL() []string {

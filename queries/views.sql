@@ -151,9 +151,14 @@ FROM ordered
 WINDOW w AS (PARTITION BY code ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
 
 -- unit_states: each code's state from each change date on (the last change of a day wins).
-CREATE OR REPLACE MACRO unit_states(known_at) AS TABLE
+-- unit_states_from_log derives it from the events; unit_states reads it, and a derived state
+-- (queries/derived.sql) replaces unit_states by its table for known_at NULL.
+CREATE OR REPLACE MACRO unit_states_from_log(known_at) AS TABLE
 SELECT * EXCLUDE (seq) FROM unit_changes(known_at)
 QUALIFY row_number() OVER (PARTITION BY code, valid_from ORDER BY seq DESC) = 1;
+
+CREATE OR REPLACE MACRO unit_states(known_at) AS TABLE
+SELECT * FROM unit_states_from_log(known_at);
 
 -- unit_scopes: for every code ever registered and every date on which any unit changed, where
 -- a fact about that code belongs from that date on: the active unit it resolves to (following
@@ -164,7 +169,9 @@ QUALIFY row_number() OVER (PARTITION BY code, valid_from ORDER BY seq DESC) = 1;
 -- below the province it lies in (the district before the 2025 abolition, the commune after),
 -- with that unit's level. resolved IS NULL when the code is not registered at the date (never
 -- registered yet, or dissolved). Look a (code, date) up with an ASOF JOIN on code and date >= d.
-CREATE OR REPLACE MACRO unit_scopes(known_at) AS TABLE
+-- unit_scopes_from_log derives it; unit_scopes reads it (a derived state replaces it, as
+-- unit_states).
+CREATE OR REPLACE MACRO unit_scopes_from_log(known_at) AS TABLE
 WITH
 st AS MATERIALIZED (SELECT * FROM unit_states(known_at)),
 days AS (SELECT DISTINCT valid_from AS d FROM st),
@@ -223,6 +230,9 @@ LEFT JOIN u u1 ON u1.code = u0.parent AND u1.d = u0.d
 LEFT JOIN u u2 ON u2.code = u1.parent AND u2.d = u0.d
 LEFT JOIN u u3 ON u3.code = u2.parent AND u3.d = u0.d
 LEFT JOIN u u4 ON u4.code = u3.parent AND u4.d = u0.d;
+
+CREATE OR REPLACE MACRO unit_scopes(known_at) AS TABLE
+SELECT * FROM unit_scopes_from_log(known_at);
 
 -- units_at: the units active at a date, with their commune, district and province.
 CREATE OR REPLACE MACRO units_at(on_date, known_at) AS TABLE

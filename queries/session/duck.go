@@ -6,6 +6,7 @@ package session
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -358,6 +359,11 @@ func OpenWith(ctx context.Context, w *warehouse.Warehouse, o Options) (*sql.DB, 
 	)
 	if !o.Unlocked {
 		setup = append(setup, "SET lock_configuration = true")
+	}
+	// The derived state of exactly this snapshot, when Refresh wrote it, holds the whole
+	// surface already built; otherwise the session builds it from the log.
+	if ddb, err := openDerived(ctx, w, snap, pre, setup); err != nil || ddb != nil {
+		return ddb, snap, errors.Join(err, db.Close())
 	}
 	if err := build(ctx, db, w, snap, pre, setup); err != nil {
 		db.Close()

@@ -1,0 +1,205 @@
+package session
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/thanhhoa-ntm/ntm/internal/fsx"
+	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+// The derived state of a committed snapshot is a DuckDB database file in the warehouse's
+// derived folder, named by the snapshot it pins (DerivedFile): the whole session surface of
+// that snapshot (the views and macros a session builds) plus, as tables, what is costly to
+// derive again and does not depend on a query's parameters: the pinned files and their row
+// commit times, the resolved correction chains, and the unit hierarchy for known_at NULL
+// (queries/derived.sql). A session of the current snapshot opens that file read-only instead
+// of building itself (OpenWith), when the file exists for exactly that snapshot.
+//
+// The file is never seen half-written: Refresh builds it under a temporary name in the same
+// folder, fsyncs it and renames it into place, so the final name exists only complete. A
+// writer that dies leaves a temporary file, which no session opens (sessions open the exact
+// final name) and a later Refresh removes.
+
+// derivedDir is the folder of the derived database files.
+func derivedDir(w *warehouse.Warehouse) string { return filepath.Join(w.Dir(), "derived") }
+
+// keepDerived is how many derived files Refresh keeps: the newest and the one before, which
+// sessions opened just before a commit may still be reading.
+const keepDerived = 2
+
+// staleTemp is the age after which a temporary file of Refresh is taken for a dead writer's.
+const staleTemp = time.Hour
+
+// DerivedFile is the path of the derived database file of a snapshot: named by the snapshot
+// IDs of events_log and dead_letters, so that a file of any other snapshot has another name.
+func DerivedFile(w *warehouse.Warehouse, s warehouse.Snapshot) string {
+	return filepath.Join(derivedDir(w), fmt.Sprintf("%d-%d.duckdb",
+		s.Tables[warehouse.EventsLog].SnapshotID, s.Tables[warehouse.DeadLetters].SnapshotID))
+}
+
+// Refresh writes the derived state of the current snapshot (see DerivedFile) and returns the
+// snapshot and the file's path. It builds the file anew even when one exists, since a moved
+// warehouse leaves files that name the old folder; then it removes all but the newest
+// keepDerived files and the temporary files of dead writers.
+func Refresh(ctx context.Context, w *warehouse.Warehouse) (warehouse.Snapshot, string, error) {
+	snap, err := w.Current(ctx)
+	if err != nil {
+		return snap, "", err
+	}
+	path := DerivedFile(w, snap)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return snap, "", fmt.Errorf("session: derived state: %w", err)
+	}
+	tmp := fmt.Sprintf("%s.%d%s", path, os.Getpid(), fsx.TempSuffix)
+	if err := writeDerived(ctx, w, snap, tmp); err != nil {
+		return snap, "", errors.Join(fmt.Errorf("session: derived state: %w", err), removeDB(tmp))
+	}
+	if err := fsx.Replace(tmp, path); err != nil {
+		return snap, "", fmt.Errorf("session: derived state: %w", err)
+	}
+	if err := pruneDerived(filepath.Dir(path), filepath.Base(path)); err != nil {
+		return snap, path, fmt.Errorf("session: derived state: %w", err)
+	}
+	return snap, path, nil
+}
+
+// writeDerived builds the derived database file of snap at path, complete and synced.
+func writeDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Snapshot, path string) error {
+	if err := removeDB(path); err != nil {
+		return err
+	}
+	tmpDir, err := tempDir()
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	pre := []string{
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+		"SET parquet_metadata_cache = true",
+		"SET TimeZone = 'Asia/Ho_Chi_Minh'",
+		"SET memory_limit = " + quote(memoryLimit("")),
+		"SET temp_directory = " + quote(tmpDir),
+	}
+	if err := build(ctx, db, w, snap, pre, append(queries.DerivedSQL(), "CHECKPOINT")); err != nil {
+		return errors.Join(err, db.Close())
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	return fsx.SyncFile(path)
+}
+
+// removeDB removes a DuckDB database file and its write-ahead log, if they exist.
+func removeDB(path string) error {
+	return errors.Join(ignoreMissing(os.Remove(path)), ignoreMissing(os.Remove(path+".wal")))
+}
+
+func ignoreMissing(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// pruneDerived removes the derived files of dir but the newest keepDerived (keep among them),
+// and temporary files older than staleTemp.
+func pruneDerived(dir, keep string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	type file struct {
+		name string
+		mod  time.Time
+	}
+	var files []file
+	var errs []error
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || e.IsDir() {
+			continue
+		}
+		n := e.Name()
+		switch {
+		case strings.HasSuffix(n, ".duckdb"):
+			if n != keep {
+				files = append(files, file{n, info.ModTime()})
+			}
+		case strings.Contains(n, ".duckdb.") && time.Since(info.ModTime()) > staleTemp:
+			errs = append(errs, ignoreMissing(os.Remove(filepath.Join(dir, n))))
+		}
+	}
+	slices.SortFunc(files, func(a, b file) int { return cmp.Compare(b.mod.UnixNano(), a.mod.UnixNano()) })
+	for i, f := range files {
+		if i >= keepDerived-1 {
+			errs = append(errs, removeDB(filepath.Join(dir, f.name)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// openDerived opens the derived file of snap read-only, with the statements before and after
+// (the session's settings and lockdown), or returns nil when there is no usable file: none for
+// exactly this snapshot, or one written where the warehouse was before it was moved (its views
+// name the data files by absolute path).
+func openDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Snapshot, before, after []string) (*sql.DB, error) {
+	path := DerivedFile(w, snap)
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return nil, nil
+	}
+	db.SetMaxOpenConns(1)
+	for _, s := range before {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("session: duckdb setup %q: %w", firstLine(s), err)
+		}
+	}
+	var elsewhere int64
+	err = db.QueryRowContext(ctx, "SELECT count(*) FROM warehouse_files WHERE NOT starts_with(path, ?)",
+		w.Dir()+string(filepath.Separator)).Scan(&elsewhere)
+	if err != nil || elsewhere > 0 {
+		db.Close()
+		return nil, nil
+	}
+	for _, s := range after {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("session: duckdb setup %q: %w", firstLine(s), err)
+		}
+	}
+	return db, nil
+}
+
+// copyFile copies the complete file src to dst through a synced temporary file and a rename.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return fsx.WriteWith(dst, 0o644, func(out io.Writer) error {
+		_, err := io.Copy(out, in)
+		return err
+	})
+}
