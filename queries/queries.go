@@ -54,8 +54,22 @@ func StripComments(s string) string {
 func Views() []string { return statements("views.sql") }
 
 // DerivedSQL are the statements that materialize a snapshot's derived state (derived.sql) and
-// point the macros at it; they run last, on a database that has Views and IndicatorSQL.
-func DerivedSQL() []string { return statements("derived.sql") }
+// point the macros and views at it; they run last, on a database that has Views and
+// IndicatorSQL. A view that derived.sql replaces loses its comments, so the comments of
+// views.sql on admin_units follow, and on the columns of its table too.
+func DerivedSQL() []string {
+	out := statements("derived.sql")
+	for _, s := range Views() {
+		c := strings.TrimSpace(StripComments(s))
+		if strings.HasPrefix(c, "COMMENT ON VIEW admin_units ") {
+			out = append(out, s)
+		}
+		if col, ok := strings.CutPrefix(c, "COMMENT ON COLUMN admin_units."); ok {
+			out = append(out, s, "COMMENT ON COLUMN derived_admin_units."+col)
+		}
+	}
+	return out
+}
 
 // IndicatorSQL are the statements that create the indicator and quality macros; they need Views.
 func IndicatorSQL() []string {
