@@ -97,7 +97,14 @@ func writeDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sn
 		"SET memory_limit = " + quote(memoryLimit("")),
 		"SET temp_directory = " + quote(tmpDir),
 	}
-	if err := build(ctx, db, w, snap, pre, append(queries.DerivedSQL(), "CHECKPOINT")); err != nil {
+	after := append(queries.DerivedSQL(),
+		fmt.Sprintf("CREATE TABLE derived_snapshot AS SELECT %d::BIGINT AS events_log_snapshot_id, %d::BIGINT AS dead_letters_snapshot_id",
+			snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID),
+		"COMMENT ON TABLE derived_snapshot IS "+quote("The snapshot this derived state pins (ảnh chụp của trạng thái dẫn xuất)"),
+		"COMMENT ON COLUMN derived_snapshot.events_log_snapshot_id IS "+quote("The Iceberg snapshot of events_log (mã ảnh chụp nhật ký sự kiện)"),
+		"COMMENT ON COLUMN derived_snapshot.dead_letters_snapshot_id IS "+quote("The Iceberg snapshot of dead_letters (mã ảnh chụp thư lỗi)"),
+		"CHECKPOINT")
+	if err := build(ctx, db, w, snap, pre, after); err != nil {
 		return errors.Join(err, db.Close())
 	}
 	if err := db.Close(); err != nil {
@@ -157,8 +164,9 @@ func pruneDerived(dir, keep string) error {
 
 // openDerived opens the derived file of snap read-only, with the statements before and after
 // (the session's settings and lockdown), or returns nil when there is no usable file: none for
-// exactly this snapshot, or one written where the warehouse was before it was moved (its views
-// name the data files by absolute path).
+// exactly this snapshot (by its name and by the snapshot it records), one that cannot be read,
+// or one written where the warehouse was before it was moved (its views name the data files by
+// absolute path). Only the statements after, the lockdown, fail the session.
 func openDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Snapshot, before, after []string) (*sql.DB, error) {
 	path := DerivedFile(w, snap)
 	if _, err := os.Stat(path); err != nil {
@@ -169,16 +177,20 @@ func openDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sna
 		return nil, nil
 	}
 	db.SetMaxOpenConns(1)
-	for _, s := range before {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("session: duckdb setup %q: %w", firstLine(s), err)
+	usable := func() bool {
+		for _, s := range before {
+			if _, err := db.ExecContext(ctx, s); err != nil {
+				return false
+			}
 		}
+		var el, dl, elsewhere int64
+		err = db.QueryRowContext(ctx, `SELECT events_log_snapshot_id, dead_letters_snapshot_id,
+    (SELECT count(*) FROM warehouse_files WHERE NOT starts_with(path, ?)) FROM derived_snapshot`,
+			w.Dir()+string(filepath.Separator)).Scan(&el, &dl, &elsewhere)
+		return err == nil && elsewhere == 0 &&
+			el == snap.Tables[warehouse.EventsLog].SnapshotID && dl == snap.Tables[warehouse.DeadLetters].SnapshotID
 	}
-	var elsewhere int64
-	err = db.QueryRowContext(ctx, "SELECT count(*) FROM warehouse_files WHERE NOT starts_with(path, ?)",
-		w.Dir()+string(filepath.Separator)).Scan(&elsewhere)
-	if err != nil || elsewhere > 0 {
+	if !usable() {
 		db.Close()
 		return nil, nil
 	}
