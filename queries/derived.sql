@@ -12,15 +12,36 @@ CREATE OR REPLACE TABLE derived_unit_states AS SELECT * FROM unit_states_from_lo
 -- derived_unit_scopes: unit_scopes(NULL), where a fact about each code belongs at each date.
 CREATE OR REPLACE TABLE derived_unit_scopes AS SELECT * FROM unit_scopes_from_log(NULL);
 
+-- The macros below read the derived tables for known_at NULL and derive from the log for any
+-- other known_at. They choose with query(), whose text is a constant once known_at is bound, so
+-- that DuckDB binds only the chosen branch: binding the derivation opens the event files of its
+-- types, which costs about as much as reading the table. known_at is written into the text as a
+-- TIMESTAMPTZ literal with its offset, microseconds included, which reads back as the same
+-- instant; a type is quoted as a string.
+CREATE OR REPLACE MACRO sql_string(s) AS
+CASE WHEN s IS NULL THEN 'NULL' ELSE '''' || replace(s, '''', '''''') || '''' END;
+
+CREATE OR REPLACE MACRO sql_instant(t) AS
+coalesce('TIMESTAMPTZ ''' || CAST(t AS VARCHAR) || '''', 'NULL');
+
 CREATE OR REPLACE MACRO unit_states(known_at) AS TABLE
-SELECT * FROM derived_unit_states WHERE known_at IS NULL
-UNION ALL
-SELECT * FROM unit_states_from_log(known_at) WHERE known_at IS NOT NULL;
+SELECT * FROM query(CASE WHEN known_at IS NULL THEN 'FROM derived_unit_states'
+                         ELSE 'FROM unit_states_from_log(' || sql_instant(known_at) || ')' END);
 
 CREATE OR REPLACE MACRO unit_scopes(known_at) AS TABLE
-SELECT * FROM derived_unit_scopes WHERE known_at IS NULL
-UNION ALL
-SELECT * FROM unit_scopes_from_log(known_at) WHERE known_at IS NOT NULL;
+SELECT * FROM query(CASE WHEN known_at IS NULL THEN 'FROM derived_unit_scopes'
+                         ELSE 'FROM unit_scopes_from_log(' || sql_instant(known_at) || ')' END);
+
+-- effective and standing of one type read the type's table in the schema derived (written by
+-- queries/session/derived.go, one per type, named like the type's view): effective(typ, NULL).
+-- standing is effective without fact_id. effective of all types (typ NULL) derives.
+CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
+SELECT * FROM query(CASE WHEN known_at IS NULL AND typ IS NOT NULL THEN 'FROM derived."' || replace(typ, '.', '_') || '"'
+                         ELSE 'FROM effective_from_log(' || sql_string(typ) || ', ' || sql_instant(known_at) || ')' END);
+
+CREATE OR REPLACE MACRO standing(typ, known_at) AS TABLE
+SELECT * FROM query(CASE WHEN known_at IS NULL AND typ IS NOT NULL THEN 'SELECT * EXCLUDE (fact_id) FROM derived."' || replace(typ, '.', '_') || '"'
+                         ELSE 'FROM standing_from_log(' || sql_string(typ) || ', ' || sql_instant(known_at) || ')' END);
 
 -- derived_admin_units: the view admin_units, which takes no parameter, as a table; admin_units
 -- then reads it (its comments are those of views.sql, set again after this file).

@@ -46,18 +46,26 @@ SELECT r.event_id, r.event_id, false, true FROM ret r ANTI JOIN members m ON m.e
 
 -- effective: the effective events of one type, as DOMAIN.md defines them (see event_facts), with
 -- the fact each stands for. Duplicates are already stored once.
-CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
+-- effective_from_log derives them; effective reads them (a derived state replaces it by its
+-- tables for known_at NULL, queries/derived.sql), and so do standing and standing_from_log.
+CREATE OR REPLACE MACRO effective_from_log(typ, known_at) AS TABLE
 SELECT e.*, coalesce(f.fact_id, e.event_id) AS fact_id
 FROM known_events(typ, known_at) e
 LEFT JOIN event_facts(typ, known_at) f ON f.event_id = e.event_id
 WHERE f.event_id IS NULL OR NOT (f.superseded OR f.retracted);
 
+CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
+SELECT * FROM effective_from_log(typ, known_at);
+
 -- standing: the known events of one type that count, without the superseded members of
 -- correction chains and retracted facts; effective() without fact_id. Every read of a type in
 -- queries/indicators/ goes through it: the rule is written once.
-CREATE OR REPLACE MACRO standing(typ, known_at) AS TABLE
+CREATE OR REPLACE MACRO standing_from_log(typ, known_at) AS TABLE
 SELECT e.* FROM known_events(typ, known_at) e
 ANTI JOIN (SELECT event_id FROM event_facts(typ, known_at) WHERE superseded OR retracted) x ON x.event_id = e.event_id;
+
+CREATE OR REPLACE MACRO standing(typ, known_at) AS TABLE
+SELECT * FROM standing_from_log(typ, known_at);
 
 -- event_status: for every known event, whether a later member of its correction chain stands
 -- instead of it (superseded) and whether its fact was retracted.

@@ -32,6 +32,10 @@ import (
 // writer that dies leaves a temporary file, which no session opens (sessions open the exact
 // final name) and a later Refresh removes.
 
+// DerivedSchema is the DuckDB schema of a derived state's tables of effective events, one per
+// event type, named like the type's view (derived.dossier_completed): effective(type, NULL).
+const DerivedSchema = "derived"
+
 // derivedDir is the folder of the derived database files.
 func derivedDir(w *warehouse.Warehouse) string { return filepath.Join(w.Dir(), "derived") }
 
@@ -96,13 +100,26 @@ func writeDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sn
 		"SET TimeZone = 'Asia/Ho_Chi_Minh'",
 		"SET memory_limit = " + quote(memoryLimit("")),
 		"SET temp_directory = " + quote(tmpDir),
+		// One transaction for the whole build: a commit per statement would flush the
+		// write-ahead log some 900 times.
+		"BEGIN TRANSACTION",
 	}
-	after := append(queries.DerivedSQL(),
+	// The effective events of each type for known_at NULL, one table each in the schema
+	// derived, which effective and standing of queries/derived.sql read.
+	after := []string{"CREATE SCHEMA IF NOT EXISTS " + DerivedSchema}
+	for _, t := range typeNames(snap.Tables[warehouse.EventsLog].Files) {
+		name := DerivedSchema + "." + ident(strings.ReplaceAll(t, ".", "_"))
+		after = append(after,
+			fmt.Sprintf("CREATE TABLE %s AS SELECT * FROM effective_from_log(%s, NULL)", name, quote(t)),
+			fmt.Sprintf("COMMENT ON TABLE %s IS %s", name, quote("effective("+t+", NULL) of the pinned snapshot, materialized (sự kiện hiệu lực)")))
+	}
+	after = append(append(after, queries.DerivedSQL()...),
 		fmt.Sprintf("CREATE TABLE derived_snapshot AS SELECT %d::BIGINT AS events_log_snapshot_id, %d::BIGINT AS dead_letters_snapshot_id",
 			snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID),
 		"COMMENT ON TABLE derived_snapshot IS "+quote("The snapshot this derived state pins (ảnh chụp của trạng thái dẫn xuất)"),
 		"COMMENT ON COLUMN derived_snapshot.events_log_snapshot_id IS "+quote("The Iceberg snapshot of events_log (mã ảnh chụp nhật ký sự kiện)"),
 		"COMMENT ON COLUMN derived_snapshot.dead_letters_snapshot_id IS "+quote("The Iceberg snapshot of dead_letters (mã ảnh chụp thư lỗi)"),
+		"COMMIT",
 		"CHECKPOINT")
 	if err := build(ctx, db, w, snap, pre, after); err != nil {
 		return errors.Join(err, db.Close())
