@@ -33,14 +33,14 @@ SELECT * FROM query(CASE WHEN known_at IS NULL THEN 'FROM derived_unit_scopes'
                          ELSE 'FROM unit_scopes_from_log(' || sql_instant(known_at) || ')' END);
 
 -- effective and standing of one type read the type's table in the schema derived (written by
--- queries/session/derived.go, one per type, named like the type's view): effective(typ, NULL).
+-- queries/session/derived.go, one per type, effective_<the type's view>): effective(typ, NULL).
 -- standing is effective without fact_id. effective of all types (typ NULL) derives.
 CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
-SELECT * FROM query(CASE WHEN known_at IS NULL AND typ IS NOT NULL THEN 'FROM derived."' || replace(typ, '.', '_') || '"'
+SELECT * FROM query(CASE WHEN known_at IS NULL AND typ IS NOT NULL THEN 'FROM derived."effective_' || replace(typ, '.', '_') || '"'
                          ELSE 'FROM effective_from_log(' || sql_string(typ) || ', ' || sql_instant(known_at) || ')' END);
 
 CREATE OR REPLACE MACRO standing(typ, known_at) AS TABLE
-SELECT * FROM query(CASE WHEN known_at IS NULL AND typ IS NOT NULL THEN 'SELECT * EXCLUDE (fact_id) FROM derived."' || replace(typ, '.', '_') || '"'
+SELECT * FROM query(CASE WHEN known_at IS NULL AND typ IS NOT NULL THEN 'SELECT * EXCLUDE (fact_id) FROM derived."effective_' || replace(typ, '.', '_') || '"'
                          ELSE 'FROM standing_from_log(' || sql_string(typ) || ', ' || sql_instant(known_at) || ')' END);
 
 -- derived_admin_units: the view admin_units, which takes no parameter, as a table; admin_units

@@ -33,7 +33,8 @@ import (
 // final name) and a later Refresh removes.
 
 // DerivedSchema is the DuckDB schema of a derived state's tables of effective events, one per
-// event type, named like the type's view (derived.dossier_completed): effective(type, NULL).
+// event type, named after the type's view (derived.effective_dossier_completed): effective(type,
+// NULL). The prefix keeps them apart from the views, whose names clients look up without schema.
 const DerivedSchema = "derived"
 
 // derivedDir is the folder of the derived database files.
@@ -108,7 +109,7 @@ func writeDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sn
 	// derived, which effective and standing of queries/derived.sql read.
 	after := []string{"CREATE SCHEMA IF NOT EXISTS " + DerivedSchema}
 	for _, t := range typeNames(snap.Tables[warehouse.EventsLog].Files) {
-		name := DerivedSchema + "." + ident(strings.ReplaceAll(t, ".", "_"))
+		name := DerivedSchema + "." + ident("effective_"+strings.ReplaceAll(t, ".", "_"))
 		after = append(after,
 			fmt.Sprintf("CREATE TABLE %s AS SELECT * FROM effective_from_log(%s, NULL)", name, quote(t)),
 			fmt.Sprintf("COMMENT ON TABLE %s IS %s", name, quote("effective("+t+", NULL) of the pinned snapshot, materialized (sự kiện hiệu lực)")))
