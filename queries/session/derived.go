@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 	"github.com/thanhhoa-ntm/ntm/queries"
@@ -190,11 +193,10 @@ func openDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sna
 	if _, err := os.Stat(path); err != nil {
 		return nil, nil
 	}
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	db, err := attachDerived(path)
 	if err != nil {
 		return nil, nil
 	}
-	db.SetMaxOpenConns(1)
 	usable := func() bool {
 		for _, s := range before {
 			if _, err := db.ExecContext(ctx, s); err != nil {
@@ -218,6 +220,39 @@ func openDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sna
 			return nil, fmt.Errorf("session: duckdb setup %q: %w", firstLine(s), err)
 		}
 	}
+	return db, nil
+}
+
+// derivedCatalog is the name a session attaches its derived state under.
+const derivedCatalog = "ntm"
+
+// attachDerived is an in-memory DuckDB of its own with the derived file at path attached
+// read-only as derivedCatalog, the default catalog of every connection. The file is attached,
+// not opened as the database: DuckDB shares one database instance among the opens of one file
+// in a process, settings included, so that the first session's lockdown would lock every other
+// session's settings (and one session's settings would be another's); an in-memory database is
+// each session's own.
+func attachDerived(path string) (*sql.DB, error) {
+	use := "USE " + derivedCatalog
+	attach := fmt.Sprintf("ATTACH %s AS %s (READ_ONLY)", quote(path), derivedCatalog)
+	c, err := duckdb.NewConnector("", func(e driver.ExecerContext) error {
+		// A connection after the first finds the file attached; the first attaches it, before
+		// the lockdown forbids attaching files.
+		ctx := context.Background()
+		if _, err := e.ExecContext(ctx, use, nil); err == nil {
+			return nil
+		}
+		if _, err := e.ExecContext(ctx, attach, nil); err != nil {
+			return err
+		}
+		_, err := e.ExecContext(ctx, use, nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(c)
+	db.SetMaxOpenConns(1)
 	return db, nil
 }
 

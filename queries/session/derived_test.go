@@ -51,6 +51,8 @@ func TestDerivedStateOfItsSnapshotOnly(t *testing.T) {
 	require.NoError(t, err)
 	db, ok := openSession(t, wh)
 	require.True(t, ok, "the derived state of the current snapshot is opened")
+	_, ok = openSession(t, wh)
+	require.True(t, ok, "by several sessions at once (a server's)")
 	units := count(t, db, "SELECT count(*) FROM admin_units")
 	require.Positive(t, units)
 
