@@ -58,8 +58,9 @@ func DerivedFile(w *warehouse.Warehouse, s warehouse.Snapshot) string {
 }
 
 // Refresh writes the derived state of the current snapshot (see DerivedFile) and returns the
-// snapshot and the file's path. It builds the file anew even when one exists, since a moved
-// warehouse leaves files that name the old folder; then it removes all but the newest
+// snapshot and the file's path. A usable file of the snapshot is kept as it is (a second hook
+// run without a commit between, ntm refresh after ingest); one that is not (written where a
+// moved warehouse was, or unreadable) is built anew. Then it removes all but the newest
 // keepDerived files and the temporary files of dead writers.
 func Refresh(ctx context.Context, w *warehouse.Warehouse) (warehouse.Snapshot, string, error) {
 	snap, err := w.Current(ctx)
@@ -67,6 +68,9 @@ func Refresh(ctx context.Context, w *warehouse.Warehouse) (warehouse.Snapshot, s
 		return snap, "", err
 	}
 	path := DerivedFile(w, snap)
+	if current(ctx, w, snap, path) {
+		return snap, path, nil
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return snap, "", fmt.Errorf("session: derived state: %w", err)
 	}
@@ -203,12 +207,7 @@ func openDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sna
 				return false
 			}
 		}
-		var el, dl, elsewhere int64
-		err = db.QueryRowContext(ctx, `SELECT events_log_snapshot_id, dead_letters_snapshot_id,
-    (SELECT count(*) FROM warehouse_files WHERE NOT starts_with(path, ?)) FROM derived_snapshot`,
-			w.Dir()+string(filepath.Separator)).Scan(&el, &dl, &elsewhere)
-		return err == nil && elsewhere == 0 &&
-			el == snap.Tables[warehouse.EventsLog].SnapshotID && dl == snap.Tables[warehouse.DeadLetters].SnapshotID
+		return pins(ctx, db, w, snap)
 	}
 	if !usable() {
 		db.Close()
@@ -221,6 +220,30 @@ func openDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sna
 		}
 	}
 	return db, nil
+}
+
+// pins reports whether the derived state open in db is that of snap, written for the warehouse
+// in its folder.
+func pins(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, snap warehouse.Snapshot) bool {
+	var el, dl, elsewhere int64
+	err := db.QueryRowContext(ctx, `SELECT events_log_snapshot_id, dead_letters_snapshot_id,
+    (SELECT count(*) FROM warehouse_files WHERE NOT starts_with(path, ?)) FROM derived_snapshot`,
+		w.Dir()+string(filepath.Separator)).Scan(&el, &dl, &elsewhere)
+	return err == nil && elsewhere == 0 &&
+		el == snap.Tables[warehouse.EventsLog].SnapshotID && dl == snap.Tables[warehouse.DeadLetters].SnapshotID
+}
+
+// current reports whether path holds a usable derived state of snap.
+func current(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Snapshot, path string) bool {
+	if _, err := os.Stat(path); err != nil {
+		return false
+	}
+	db, err := attachDerived(path)
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	return pins(ctx, db, w, snap)
 }
 
 // derivedCatalog is the name a session attaches its derived state under.
