@@ -15,14 +15,14 @@ CREATE OR REPLACE TABLE derived_unit_scopes AS SELECT * FROM unit_scopes_from_lo
 -- The macros below read the derived tables for known_at NULL and derive from the log for any
 -- other known_at. They choose with query(), whose text is a constant once known_at is bound, so
 -- that DuckDB binds only the chosen branch: binding the derivation opens the event files of its
--- types, which costs about as much as reading the table. known_at is written into the text as a
--- TIMESTAMPTZ literal with its offset, microseconds included, which reads back as the same
--- instant; a type is quoted as a string.
+-- types, which costs about as much as reading the table. known_at is written into the text as
+-- its microseconds since the epoch (make_timestamptz), the same instant whatever the client's
+-- time zone; a type is quoted as a string.
 CREATE OR REPLACE MACRO sql_string(s) AS
 CASE WHEN s IS NULL THEN 'NULL' ELSE '''' || replace(s, '''', '''''') || '''' END;
 
 CREATE OR REPLACE MACRO sql_instant(t) AS
-coalesce('TIMESTAMPTZ ''' || CAST(t AS VARCHAR) || '''', 'NULL');
+coalesce('make_timestamptz(' || CAST(epoch_us(CAST(t AS TIMESTAMPTZ)) AS VARCHAR) || ')', 'NULL');
 
 CREATE OR REPLACE MACRO unit_states(known_at) AS TABLE
 SELECT * FROM query(CASE WHEN known_at IS NULL THEN 'FROM derived_unit_states'
