@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 	"github.com/thanhhoa-ntm/ntm/etl/ingest"
 	kit "github.com/thanhhoa-ntm/ntm/etl/ingest/ingesttest"
+	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
@@ -135,13 +138,97 @@ func (f *fixture) ingestLines(t *testing.T, lines [][]byte) {
 	require.NoError(t, err)
 }
 
-// db opens a DuckDB session on the warehouse's current snapshot.
+// db opens a DuckDB session on the warehouse's current snapshot, from its derived state
+// (session.Refresh), after checking that the derived surface answers as a session built from
+// the log does (sameSurface). compute and compute2 check the indicators on the session built
+// from the log too (twins).
 func (f *fixture) db(t *testing.T) *sql.DB {
 	t.Helper()
-	db, _, err := session.Open(context.Background(), f.wh)
+	ctx := context.Background()
+	// No commit hook writes a derived state in these fixtures: the snapshot has none yet, so
+	// this session derives everything from the log.
+	scratch, _, err := session.Open(ctx, f.wh)
+	require.NoError(t, err)
+	t.Cleanup(func() { scratch.Close() })
+	require.False(t, isDerived(t, scratch))
+	_, _, err = session.Refresh(ctx, f.wh)
+	require.NoError(t, err)
+	db, _, err := session.Open(ctx, f.wh)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
+	require.True(t, isDerived(t, db), "the session opens the snapshot's derived state")
+	sameSurface(t, scratch, db)
+	twins.Store(db, scratch)
+	t.Cleanup(func() { twins.Delete(db) })
 	return db
+}
+
+// twins maps each derived session of f.db to the session of the same snapshot built from the
+// log.
+var twins sync.Map
+
+// isDerived reports whether the session reads a derived state.
+func isDerived(t *testing.T, db *sql.DB) bool {
+	t.Helper()
+	var n int
+	require.NoError(t, db.QueryRowContext(context.Background(),
+		"SELECT count(*) FROM duckdb_tables() WHERE table_name = 'derived_unit_scopes'").Scan(&n))
+	return n > 0
+}
+
+// surface is every relation of the SQL surface that a derived state materializes or reads, and
+// the effective events of every type.
+func surface() []string {
+	out := []string{"admin_units", "unit_states(NULL)", "unit_scopes(NULL)", "units_at(DATE '2025-12-31', NULL)",
+		"unit_names(DATE '2025-12-31', NULL)", "districts_abolished(DATE '2025-12-31', NULL)",
+		"event_chains", "events_log", "dead_letters", "indicators('2025', NULL)"}
+	for _, typ := range events.Types() {
+		out = append(out, typ.ViewName())
+	}
+	return out
+}
+
+// sameSurface asserts that the two sessions hold the same rows in every relation of surface.
+func sameSurface(t *testing.T, want, got *sql.DB) {
+	t.Helper()
+	for _, rel := range surface() {
+		q := "SELECT * FROM " + rel + " ORDER BY ALL"
+		assert.Equal(t, dump(t, want, q), dump(t, got, q), "%s: derived and from the log", rel)
+	}
+}
+
+// dump is a query's rows as text.
+func dump(t *testing.T, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), q)
+	require.NoError(t, err, q)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		require.NoError(t, rows.Scan(ptrs...))
+		out = append(out, fmt.Sprint(vals...))
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// fromLog runs queries.Indicators on the twin of a derived session and asserts it answers rows.
+func fromLog(t *testing.T, db *sql.DB, p queries.Period, knownAt *time.Time, rows []queries.Row) {
+	t.Helper()
+	scratch, ok := twins.Load(db)
+	if !ok {
+		return
+	}
+	want, err := queries.Indicators(context.Background(), scratch.(*sql.DB), p, knownAt)
+	require.NoError(t, err)
+	require.Equal(t, want, rows, "%s at %v: derived and from the log", p, knownAt)
 }
 
 // compute runs queries.Indicators and checks the shape of its answer: the 20 indicators, each
@@ -152,6 +239,7 @@ func compute(t *testing.T, db *sql.DB, period string, knownAt *time.Time) []quer
 	require.NoError(t, err)
 	rows, err := queries.Indicators(context.Background(), db, p, knownAt)
 	require.NoError(t, err)
+	fromLog(t, db, p, knownAt, rows)
 	if assert.Len(t, rows, len(indicatorIDs)*len(scopes), "period %s: 20 indicators × 4 scopes", period) {
 		for i, r := range rows {
 			s := scopes[i%len(scopes)]

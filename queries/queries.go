@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-//go:embed views.sql indicators/*.sql quality.sql
+//go:embed views.sql indicators/*.sql quality.sql derived.sql
 var files embed.FS
 
 // indicatorDir holds the indicator SQL, one object per file: the table of targets, the helper
@@ -52,6 +52,24 @@ func StripComments(s string) string {
 // Views are the statements that create the derived views and macros; they need the base
 // views events_log_data and dead_letters.
 func Views() []string { return statements("views.sql") }
+
+// DerivedSQL are the statements that materialize a snapshot's derived state (derived.sql) and
+// point the macros and views at it; they run last, on a database that has Views and
+// IndicatorSQL. A view that derived.sql replaces loses its comments, so the comments of
+// views.sql on admin_units follow, and on the columns of its table too.
+func DerivedSQL() []string {
+	out := statements("derived.sql")
+	for _, s := range Views() {
+		c := strings.TrimSpace(StripComments(s))
+		if strings.HasPrefix(c, "COMMENT ON VIEW admin_units ") {
+			out = append(out, s)
+		}
+		if col, ok := strings.CutPrefix(c, "COMMENT ON COLUMN admin_units."); ok {
+			out = append(out, s, "COMMENT ON COLUMN derived_admin_units."+col)
+		}
+	}
+	return out
+}
 
 // IndicatorSQL are the statements that create the indicator and quality macros; they need Views.
 func IndicatorSQL() []string {

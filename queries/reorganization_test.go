@@ -132,6 +132,7 @@ func compute2(t *testing.T, db *sql.DB, period string) []queries.Row {
 	require.NoError(t, err)
 	rows, err := queries.Indicators(context.Background(), db, p, nil)
 	require.NoError(t, err)
+	fromLog(t, db, p, nil, rows)
 	return rows
 }
 

@@ -46,18 +46,26 @@ SELECT r.event_id, r.event_id, false, true FROM ret r ANTI JOIN members m ON m.e
 
 -- effective: the effective events of one type, as DOMAIN.md defines them (see event_facts), with
 -- the fact each stands for. Duplicates are already stored once.
-CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
+-- effective_from_log derives them; effective reads them (a derived state replaces it by its
+-- tables for known_at NULL, queries/derived.sql), and so do standing and standing_from_log.
+CREATE OR REPLACE MACRO effective_from_log(typ, known_at) AS TABLE
 SELECT e.*, coalesce(f.fact_id, e.event_id) AS fact_id
 FROM known_events(typ, known_at) e
 LEFT JOIN event_facts(typ, known_at) f ON f.event_id = e.event_id
 WHERE f.event_id IS NULL OR NOT (f.superseded OR f.retracted);
 
+CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
+SELECT * FROM effective_from_log(typ, known_at);
+
 -- standing: the known events of one type that count, without the superseded members of
 -- correction chains and retracted facts; effective() without fact_id. Every read of a type in
 -- queries/indicators/ goes through it: the rule is written once.
-CREATE OR REPLACE MACRO standing(typ, known_at) AS TABLE
+CREATE OR REPLACE MACRO standing_from_log(typ, known_at) AS TABLE
 SELECT e.* FROM known_events(typ, known_at) e
 ANTI JOIN (SELECT event_id FROM event_facts(typ, known_at) WHERE superseded OR retracted) x ON x.event_id = e.event_id;
+
+CREATE OR REPLACE MACRO standing(typ, known_at) AS TABLE
+SELECT * FROM standing_from_log(typ, known_at);
 
 -- event_status: for every known event, whether a later member of its correction chain stands
 -- instead of it (superseded) and whether its fact was retracted.
@@ -151,9 +159,14 @@ FROM ordered
 WINDOW w AS (PARTITION BY code ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
 
 -- unit_states: each code's state from each change date on (the last change of a day wins).
-CREATE OR REPLACE MACRO unit_states(known_at) AS TABLE
+-- unit_states_from_log derives it from the events; unit_states reads it, and a derived state
+-- (queries/derived.sql) replaces unit_states by its table for known_at NULL.
+CREATE OR REPLACE MACRO unit_states_from_log(known_at) AS TABLE
 SELECT * EXCLUDE (seq) FROM unit_changes(known_at)
 QUALIFY row_number() OVER (PARTITION BY code, valid_from ORDER BY seq DESC) = 1;
+
+CREATE OR REPLACE MACRO unit_states(known_at) AS TABLE
+SELECT * FROM unit_states_from_log(known_at);
 
 -- unit_scopes: for every code ever registered and every date on which any unit changed, where
 -- a fact about that code belongs from that date on: the active unit it resolves to (following
@@ -164,7 +177,9 @@ QUALIFY row_number() OVER (PARTITION BY code, valid_from ORDER BY seq DESC) = 1;
 -- below the province it lies in (the district before the 2025 abolition, the commune after),
 -- with that unit's level. resolved IS NULL when the code is not registered at the date (never
 -- registered yet, or dissolved). Look a (code, date) up with an ASOF JOIN on code and date >= d.
-CREATE OR REPLACE MACRO unit_scopes(known_at) AS TABLE
+-- unit_scopes_from_log derives it; unit_scopes reads it (a derived state replaces it, as
+-- unit_states).
+CREATE OR REPLACE MACRO unit_scopes_from_log(known_at) AS TABLE
 WITH
 st AS MATERIALIZED (SELECT * FROM unit_states(known_at)),
 days AS (SELECT DISTINCT valid_from AS d FROM st),
@@ -223,6 +238,9 @@ LEFT JOIN u u1 ON u1.code = u0.parent AND u1.d = u0.d
 LEFT JOIN u u2 ON u2.code = u1.parent AND u2.d = u0.d
 LEFT JOIN u u3 ON u3.code = u2.parent AND u3.d = u0.d
 LEFT JOIN u u4 ON u4.code = u3.parent AND u4.d = u0.d;
+
+CREATE OR REPLACE MACRO unit_scopes(known_at) AS TABLE
+SELECT * FROM unit_scopes_from_log(known_at);
 
 -- unit_scopes_at: unit_scopes at one date: for every code registered by then, where a fact about
 -- it belongs at on_date (the row of the latest change on or before it; d is that change's date).

@@ -73,7 +73,7 @@ func (u usageError) Error() string { return u.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func commands() []command {
-	return []command{generateCommand(), validateCommand(), ingestCommand(), sqlCommand(), verifyCommand(), brokerCommand(), produceCommand(), indicatorsCommand(), qualityCommand(), publishCommand(), demoCommand(), reportCommand(), serveCommand(), tokenCommand(), compactCommand(), versionCommand()}
+	return []command{generateCommand(), validateCommand(), ingestCommand(), sqlCommand(), verifyCommand(), brokerCommand(), produceCommand(), indicatorsCommand(), qualityCommand(), publishCommand(), demoCommand(), reportCommand(), serveCommand(), tokenCommand(), compactCommand(), refreshCommand(), versionCommand()}
 }
 
 func printUsage(w io.Writer) {

@@ -17,6 +17,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/thanhhoa-ntm/ntm/queries"
+	"github.com/thanhhoa-ntm/ntm/queries/session"
 )
 
 // The shell's prompts: the first for a new statement, the second while one is still open.
@@ -275,10 +276,12 @@ func (s *shellState) dot(ctx context.Context, line string) (quit bool, err error
 	return false, fmt.Errorf("lệnh không rõ / unknown command %s; xem / see .help", args[0])
 }
 
-// relations are the views and tables users query: DuckDB's own catalog views are internal.
+// relations are the views and tables users query: DuckDB's own catalog views are internal, and
+// the schema of a derived state's tables of effective events (session.DerivedSchema) holds what
+// the per-type views read, as events_by_type does.
 const relations = `SELECT view_name AS name, coalesce(comment, '') AS comment FROM duckdb_views() WHERE NOT internal
 UNION ALL
-SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE NOT internal`
+SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE NOT internal AND schema_name <> '` + session.DerivedSchema + `'`
 
 // macros are the session's macros that users call (indicators(p, known_at), units_at,
 // quality_*, ...), each named with its parameters; the events_by_type schema holds only the

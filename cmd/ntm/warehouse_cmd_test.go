@@ -193,3 +193,27 @@ func TestMovedWarehouse(t *testing.T) {
 	require.Equal(t, exitOK, code, errOut)
 	assert.Equal(t, before, after)
 }
+
+// ntm ingest leaves the derived state of the snapshot it committed (its commit hook), ntm
+// refresh writes it again and names it, and ntm sql answers from it as from the log.
+func TestRefresh(t *testing.T) {
+	dir, _, _ := ingested(t, 3000)
+	states, err := filepath.Glob(filepath.Join(dir, "derived", "*.duckdb"))
+	require.NoError(t, err)
+	require.Len(t, states, 1, "the commit hook wrote the derived state")
+	const q = "SELECT event_type, count(*) AS n FROM events_log GROUP BY 1 UNION ALL SELECT 'units', count(*) FROM admin_units ORDER BY 1"
+	code, derived, errOut := ntm(t, "", "sql", "--warehouse", dir, "--format", "csv", q)
+	require.Equal(t, exitOK, code, errOut)
+
+	code, out, errOut := ntm(t, "", "refresh", "--warehouse", dir)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Equal(t, states[0]+"\n", out)
+
+	require.NoError(t, os.Remove(states[0]))
+	code, fromLog, errOut := ntm(t, "", "sql", "--warehouse", dir, "--format", "csv", q)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Equal(t, fromLog, derived)
+
+	code, _, _ = ntm(t, "", "refresh")
+	assert.Equal(t, exitUsage, code)
+}

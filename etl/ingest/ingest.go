@@ -506,7 +506,13 @@ func sameColumns(a, b *arrow.Schema) bool {
 // commitHook runs Config.OnCommit in the background after commits, 5 seconds after a commit and
 // at most every 30 seconds: ingest never waits for it. Rewriting the DuckDB database file binds
 // every view (about a second of CPU at scale medium), so more often would take a fifth of
-// ingest's CPU, as a profile showed. The final run, after the last commit, is Run's.
+// ingest's CPU, as a profile showed. ntm's hook also writes the derived state (every effective
+// event again), whose cost grows with the warehouse: after a run, the hook waits hookSpacing
+// times as long as the run took, when that is longer, so that it takes at most about a fifth of
+// a core. The final run, after the last commit, is Run's.
+// hookSpacing is how many times its last run's duration commitHook waits before the next run.
+const hookSpacing = 4
+
 type commitHook struct {
 	kick, quit chan struct{}
 	done       chan struct{}
@@ -532,13 +538,14 @@ func (d *commitHook) start(ctx context.Context, fn func(context.Context) error, 
 				return
 			case <-time.After(5 * time.Second):
 			}
+			start := time.Now()
 			if err := fn(context.WithoutCancel(ctx)); err != nil {
 				log.Warn("commit hook failed", "err", err)
 			}
 			select {
 			case <-d.quit:
 				return
-			case <-time.After(25 * time.Second):
+			case <-time.After(max(25*time.Second, hookSpacing*time.Since(start))):
 			}
 		}
 	}()

@@ -6,7 +6,9 @@ package session
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -227,6 +229,23 @@ const TypeSchema = "events_by_type"
 // event log many times. They are macros rather than views: the views are the documented surface,
 // every column commented, and 2,400 more column comments would add a second to every session.
 func typeSources(schemaFile string, files []warehouse.DataFile) []string {
+	byType := typeFiles(files)
+	stmts := []string{"CREATE SCHEMA IF NOT EXISTS " + TypeSchema}
+	for _, t := range typeNames(files) {
+		stmts = append(stmts, fmt.Sprintf("CREATE OR REPLACE MACRO %s.%s() AS TABLE SELECT * FROM %s",
+			TypeSchema, ident(strings.ReplaceAll(t, ".", "_")), eventSource(schemaFile, nil, byType[t])))
+	}
+	return stmts
+}
+
+// typeNames are the event types of the contract and of the stored files, sorted.
+func typeNames(files []warehouse.DataFile) []string {
+	return slices.Sorted(maps.Keys(typeFiles(files)))
+}
+
+// typeFiles are the files of each event type of the contract and of the stored files: those of
+// its partition, and those without a partition value.
+func typeFiles(files []warehouse.DataFile) map[string][]warehouse.DataFile {
 	byType := map[string][]warehouse.DataFile{}
 	for _, t := range events.Types() {
 		byType[t.String()] = nil
@@ -239,18 +258,10 @@ func typeSources(schemaFile string, files []warehouse.DataFile) []string {
 		}
 		byType[f.Partition] = append(byType[f.Partition], f)
 	}
-	names := make([]string, 0, len(byType))
 	for t := range byType {
-		names = append(names, t)
 		byType[t] = append(byType[t], unknown...)
 	}
-	slices.Sort(names)
-	stmts := []string{"CREATE SCHEMA IF NOT EXISTS " + TypeSchema}
-	for _, t := range names {
-		stmts = append(stmts, fmt.Sprintf("CREATE OR REPLACE MACRO %s.%s() AS TABLE SELECT * FROM %s",
-			TypeSchema, ident(strings.ReplaceAll(t, ".", "_")), eventSource(schemaFile, nil, byType[t])))
-	}
-	return stmts
+	return byType
 }
 
 const committedDoc = "When the warehouse committed the event: its transaction time (thời điểm ghi nhận vào kho)"
@@ -358,6 +369,11 @@ func OpenWith(ctx context.Context, w *warehouse.Warehouse, o Options) (*sql.DB, 
 	)
 	if !o.Unlocked {
 		setup = append(setup, "SET lock_configuration = true")
+	}
+	// The derived state of exactly this snapshot, when Refresh wrote it, holds the whole
+	// surface already built; otherwise the session builds it from the log.
+	if ddb, err := openDerived(ctx, w, snap, pre, setup); err != nil || ddb != nil {
+		return ddb, snap, errors.Join(err, db.Close())
 	}
 	if err := build(ctx, db, w, snap, pre, setup); err != nil {
 		db.Close()

@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"os"
@@ -36,14 +37,40 @@ func files(t *testing.T, dir string) map[string]string {
 // TestCheckReadOnly checks what CheckReadOnly lets through to a locked session, and that
 // checking runs nothing: a write hidden before a SELECT, or a table function that writes log
 // files into the warehouse, is refused without having happened.
+// Both kinds of session are checked: one built from the log, and one that opened the derived
+// state of its snapshot (session.Refresh).
 func TestCheckReadOnly(t *testing.T) {
+	for _, kind := range sessionKinds {
+		t.Run(kind.name, func(t *testing.T) { checkReadOnly(t, kind.derived) })
+	}
+}
+
+// sessionKinds are the two ways a session opens: built from the log, or from a derived state.
+var sessionKinds = []struct {
+	name    string
+	derived bool
+}{{"built", false}, {"derived", true}}
+
+// lockedSession opens a session on wh, from its derived state when derived (writing it first).
+func lockedSession(t *testing.T, wh *warehouse.Warehouse, derivedState bool) *sql.DB {
+	t.Helper()
+	if derivedState {
+		_, _, err := session.Refresh(context.Background(), wh)
+		require.NoError(t, err)
+	}
+	db, _, err := session.Open(context.Background(), wh)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	require.Equal(t, derivedState, derived(t, db))
+	return db
+}
+
+func checkReadOnly(t *testing.T, derivedState bool) {
 	ctx := context.Background()
 	wh := open(t)
 	outside := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(outside, "canary.csv"), []byte("secret\nx\n"), 0o644))
-	db, _, err := session.Open(ctx, wh)
-	require.NoError(t, err)
-	defer db.Close()
+	db := lockedSession(t, wh, derivedState)
 	r := strings.NewReplacer("$WAREHOUSE", wh.Dir(), "$OUTSIDE", outside)
 	before, outBefore := files(t, wh.Dir()), files(t, outside)
 	state := func() string {
@@ -140,16 +167,21 @@ func TestCheckReadOnly(t *testing.T) {
 // session's own settings refuse every file outside the warehouse, settings changes and
 // extensions, so that a statement CheckReadOnly let through by mistake could still do none of
 // that.
+// A session that opened a derived state also cannot change the file: it is open read-only.
 func TestLockedSession(t *testing.T) {
+	for _, kind := range sessionKinds {
+		t.Run(kind.name, func(t *testing.T) { lockedSessionRefuses(t, kind.derived) })
+	}
+}
+
+func lockedSessionRefuses(t *testing.T, derivedState bool) {
 	ctx := context.Background()
 	wh := open(t)
 	outside := t.TempDir()
-	db, _, err := session.Open(ctx, wh)
-	require.NoError(t, err)
-	defer db.Close()
+	db := lockedSession(t, wh, derivedState)
 	r := strings.NewReplacer("$WAREHOUSE", wh.Dir(), "$OUTSIDE", outside)
 	refused := 0
-	for _, tc := range []struct{ query, why string }{
+	cases := []struct{ query, why string }{
 		{"SELECT * FROM read_csv('/etc/passwd')", "Permission Error"},
 		{"SELECT * FROM read_text('$WAREHOUSE/../" + filepath.Base(outside) + "/x')", "Permission Error"},
 		{"SELECT * FROM glob('/etc/*')", "Permission Error"},
@@ -166,7 +198,17 @@ func TestLockedSession(t *testing.T) {
 		{"INSTALL httpfs", "Permission Error"},
 		{"LOAD httpfs", "Permission Error"},
 		{"LOAD '$OUTSIDE/x.duckdb_extension'", "Permission Error"},
-	} {
+	}
+	if derivedState {
+		cases = append(cases, []struct{ query, why string }{
+			{"CREATE TABLE t AS SELECT 1", "read-only"},
+			{"INSERT INTO warehouse_files (path) VALUES ('x')", "read-only"},
+			{"DELETE FROM event_chains", "read-only"},
+			{"CREATE OR REPLACE VIEW admin_units AS SELECT 1", "read-only"},
+			{"DROP TABLE derived_unit_scopes", "read-only"},
+		}...)
+	}
+	for _, tc := range cases {
 		q := r.Replace(tc.query)
 		_, err := db.ExecContext(ctx, q)
 		require.ErrorContains(t, err, tc.why, q)

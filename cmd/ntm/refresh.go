@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/thanhhoa-ntm/ntm/queries/session"
+	"github.com/thanhhoa-ntm/ntm/warehouse"
+)
+
+func refreshCommand() command {
+	return command{
+		name:    "refresh",
+		usage:   "--warehouse DIR",
+		summary: "dựng trạng thái dẫn xuất của ảnh chụp hiện tại / write the derived state of the current snapshot, which sessions open instead of deriving it",
+		flags: func(fs *flag.FlagSet) func(context.Context, env, []string) error {
+			dir := fs.String("warehouse", "", "warehouse directory")
+			return func(ctx context.Context, e env, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected argument %q", args[0])
+				}
+				if *dir == "" {
+					return usagef("--warehouse is required: the directory of the warehouse (e.g. --warehouse ./warehouse)")
+				}
+				wh, err := warehouse.Open(ctx, *dir, false)
+				if err != nil {
+					return err
+				}
+				defer wh.Close()
+				if _, err := session.WriteDBFile(ctx, wh); err != nil {
+					return err
+				}
+				snap, err := wh.Current(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, session.DerivedFile(wh, snap))
+				return nil
+			}
+		},
+	}
+}
