@@ -101,17 +101,9 @@ func writeDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sn
 		return err
 	}
 	db.SetMaxOpenConns(1)
-	pre := []string{
-		"SET autoinstall_known_extensions = false",
-		"SET autoload_known_extensions = false",
-		"SET parquet_metadata_cache = true",
-		"SET TimeZone = 'Asia/Ho_Chi_Minh'",
-		"SET memory_limit = " + quote(memoryLimit("")),
-		"SET temp_directory = " + quote(tmpDir),
-		// One transaction for the whole build: a commit per statement would flush the
-		// write-ahead log some 900 times.
-		"BEGIN TRANSACTION",
-	}
+	// One transaction for the whole build: a commit per statement would flush the write-ahead
+	// log some 900 times.
+	pre := append(baseSettings("", tmpDir), "BEGIN TRANSACTION")
 	// The effective events of each type for known_at NULL, one table each in the schema
 	// derived, which effective and standing of queries/derived.sql read.
 	after := []string{"CREATE SCHEMA IF NOT EXISTS " + DerivedSchema}

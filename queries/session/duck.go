@@ -343,18 +343,7 @@ func OpenWith(ctx context.Context, w *warehouse.Warehouse, o Options) (*sql.DB, 
 	}
 	// One connection: the settings below are per database, and a pool would only add sessions.
 	db.SetMaxOpenConns(1)
-	pre := []string{
-		"SET autoinstall_known_extensions = false",
-		"SET autoload_known_extensions = false",
-		// Views are bound many times (at creation and per query): keep Parquet footers in memory.
-		"SET parquet_metadata_cache = true",
-		// Dates in this domain are local (UTC+07:00); timestamps print in local time.
-		"SET TimeZone = 'Asia/Ho_Chi_Minh'",
-		// DuckDB would take most of the machine's memory by default; a bound makes big joins
-		// spill to disk instead and keeps ntm a good neighbour on a shared machine.
-		"SET memory_limit = " + quote(memoryLimit(o.MemoryLimit)),
-		"SET temp_directory = " + quote(tmp),
-	}
+	pre := baseSettings(o.MemoryLimit, tmp)
 	var setup []string
 	dirs := []string{quote(w.Dir() + "/")}
 	for _, d := range o.AllowDirs {
@@ -380,6 +369,24 @@ func OpenWith(ctx context.Context, w *warehouse.Warehouse, o Options) (*sql.DB, 
 		return nil, snap, err
 	}
 	return db, snap, nil
+}
+
+// baseSettings are the settings of every DuckDB database ntm opens, a session's or the one that
+// builds a derived state.
+func baseSettings(memory, tmp string) []string {
+	return []string{
+		// Nothing can be downloaded here, and a query must never fetch an extension.
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+		// Views are bound many times (at creation and per query): keep Parquet footers in memory.
+		"SET parquet_metadata_cache = true",
+		// Dates in this domain are local (UTC+07:00); timestamps print in local time.
+		"SET TimeZone = 'Asia/Ho_Chi_Minh'",
+		// DuckDB would take most of the machine's memory by default; a bound makes big joins
+		// spill to disk instead and keeps ntm a good neighbour on a shared machine.
+		"SET memory_limit = " + quote(memoryLimit(memory)),
+		"SET temp_directory = " + quote(tmp),
+	}
 }
 
 func memoryLimit(s string) string {
