@@ -93,7 +93,9 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 	points := []string{"file", "written", "events", "committed"}
 	kills := map[string]int{}
 	finished := false
+	runs := 0
 	for i := 0; i < rounds && !finished; i++ {
+		runs++
 		var env []string
 		point := "random"
 		deadline := time.Duration(150+rng.IntN(spread)) * time.Millisecond
@@ -132,7 +134,11 @@ func TestIngestSurvivesSIGKILL(t *testing.T) {
 		total += n
 	}
 	t.Logf("kills by moment: %v", kills)
-	assert.GreaterOrEqual(t, total, rounds/2, "the test must actually crash ingest")
+	// The test must actually crash ingest: half the rounds, or, when two long random runs ate
+	// most of the stream and a run finished it early (seen once in CI), every run before it,
+	// and a few at the least.
+	assert.GreaterOrEqual(t, total, min(rounds/2, runs-1), "the test must actually crash ingest")
+	assert.GreaterOrEqual(t, total, 4, "the test must actually crash ingest")
 
 	var stderr bytes.Buffer
 	final := child(nil, args...)
