@@ -324,8 +324,8 @@ func (s *Server) compute(ctx context.Context, p queries.Period) (indicatorsAnswe
 	s.mu.Unlock()
 	if fresh {
 		names := map[string]string{}
-		r, err := db.QueryContext(ctx, `SELECT code, name FROM unit_states(NULL) WHERE level IN ('province', 'district', 'commune')
-			QUALIFY row_number() OVER (PARTITION BY code ORDER BY valid_from DESC) = 1`)
+		// Every code's latest name (unit_names far in the future), as the tables show it.
+		r, err := db.QueryContext(ctx, `SELECT code, name FROM unit_names(DATE '9999-12-31', NULL)`)
 		if err == nil {
 			for r.Next() {
 				var code string
