@@ -109,6 +109,9 @@ func readLines(t *testing.T, names ...string) [][]byte {
 type fixture struct {
 	addr string
 	wh   *warehouse.Warehouse
+	// refreshed counts the derived states db wrote: every one after the first must be brought
+	// forward from the one before, not derived again from the log.
+	refreshed int
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -151,8 +154,12 @@ func (f *fixture) db(t *testing.T) *sql.DB {
 	require.NoError(t, err)
 	t.Cleanup(func() { scratch.Close() })
 	require.False(t, isDerived(t, scratch))
-	_, _, err = session.Refresh(ctx, f.wh)
+	r, err := session.RefreshState(ctx, f.wh)
 	require.NoError(t, err)
+	if f.refreshed > 0 && r.How != session.Kept {
+		require.Equal(t, session.Incremental, r.How, "the state is brought forward: %s", r.Why)
+	}
+	f.refreshed++
 	db, _, err := session.Open(ctx, f.wh)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
@@ -183,9 +190,9 @@ func surface() []string {
 		"unit_names(DATE '2025-12-31', NULL)", "districts_abolished(DATE '2025-12-31', NULL)",
 		"event_chains", "events_log", "dead_letters", "indicators('2025', NULL)"}
 	for _, typ := range events.Types() {
-		out = append(out, typ.ViewName())
+		out = append(out, typ.ViewName(), fmt.Sprintf("effective('%s', NULL)", typ), fmt.Sprintf("standing('%s', NULL)", typ))
 	}
-	return out
+	return append(out, "event_facts(NULL, NULL)")
 }
 
 // sameSurface asserts that the two sessions hold the same rows in every relation of surface.

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-//go:embed views.sql indicators/*.sql quality.sql derived.sql
+//go:embed views.sql indicators/*.sql quality.sql derived.sql hierarchy.sql
 var files embed.FS
 
 // indicatorDir holds the indicator SQL, one object per file: the table of targets, the helper
@@ -53,12 +53,15 @@ func StripComments(s string) string {
 // views events_log_data and dead_letters.
 func Views() []string { return statements("views.sql") }
 
-// DerivedSQL are the statements that materialize a snapshot's derived state (derived.sql) and
-// point the macros and views at it; they run last, on a database that has Views and
-// IndicatorSQL. A view that derived.sql replaces loses its comments, so the comments of
-// views.sql on admin_units follow, and on the columns of its table too.
-func DerivedSQL() []string {
-	out := statements("derived.sql")
+// DerivedSQL are the statements that point the macros of a snapshot's derived state at its
+// tables (derived.sql); they run on a database that has Views and IndicatorSQL.
+func DerivedSQL() []string { return statements("derived.sql") }
+
+// HierarchySQL are the statements that materialize the unit hierarchy of a derived state
+// (hierarchy.sql), after DerivedSQL. A view that hierarchy.sql replaces loses its comments, so
+// the comments of views.sql on admin_units follow, and on the columns of its table too.
+func HierarchySQL() []string {
+	out := statements("hierarchy.sql")
 	for _, s := range Views() {
 		c := strings.TrimSpace(StripComments(s))
 		if strings.HasPrefix(c, "COMMENT ON VIEW admin_units ") {

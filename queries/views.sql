@@ -48,8 +48,10 @@ SELECT r.event_id, r.event_id, false, true FROM ret r ANTI JOIN members m ON m.e
 -- the fact each stands for. Duplicates are already stored once.
 -- effective_from_log derives them; effective reads them (a derived state replaces it by its
 -- tables for known_at NULL, queries/derived.sql), and so do standing and standing_from_log.
+-- Both leave out the raw payload and its content hash, as the per-type views do: no indicator
+-- reads them, and they are most of an event's bytes (events_log has them).
 CREATE OR REPLACE MACRO effective_from_log(typ, known_at) AS TABLE
-SELECT e.*, coalesce(f.fact_id, e.event_id) AS fact_id
+SELECT e.* EXCLUDE (payload, content_hash), coalesce(f.fact_id, e.event_id) AS fact_id
 FROM known_events(typ, known_at) e
 LEFT JOIN event_facts(typ, known_at) f ON f.event_id = e.event_id
 WHERE f.event_id IS NULL OR NOT (f.superseded OR f.retracted);
@@ -61,7 +63,7 @@ SELECT * FROM effective_from_log(typ, known_at);
 -- correction chains and retracted facts; effective() without fact_id. Every read of a type in
 -- queries/indicators/ goes through it: the rule is written once.
 CREATE OR REPLACE MACRO standing_from_log(typ, known_at) AS TABLE
-SELECT e.* FROM known_events(typ, known_at) e
+SELECT e.* EXCLUDE (payload, content_hash) FROM known_events(typ, known_at) e
 ANTI JOIN (SELECT event_id FROM event_facts(typ, known_at) WHERE superseded OR retracted) x ON x.event_id = e.event_id;
 
 CREATE OR REPLACE MACRO standing(typ, known_at) AS TABLE
@@ -285,7 +287,9 @@ SELECT EXISTS (SELECT 1 FROM known_events(NULL, known_at)
 -- district is dissolved starts a period under the province on the dissolution's date although
 -- no event names it. For an active code the parent is resolved through merges (a village whose
 -- commune was merged hangs under the unit that took it in); otherwise it is the last declared.
-CREATE OR REPLACE VIEW admin_units AS
+-- admin_units_from_log derives it; the view admin_units reads it (a derived state replaces the
+-- view by one over its table, queries/hierarchy.sql).
+CREATE OR REPLACE MACRO admin_units_from_log() AS TABLE
 WITH st AS MATERIALIZED (SELECT * FROM unit_states(NULL)),
 sc AS MATERIALIZED (SELECT * FROM unit_scopes(NULL)),
 v AS (
@@ -305,8 +309,9 @@ periods AS (
 SELECT code, name, level, kind, parent_code, status, merged_into, flags,
        valid_from, lead(valid_from) OVER (PARTITION BY code ORDER BY valid_from) AS valid_to,
        district_code, province_code
-FROM periods
-ORDER BY code, valid_from;
+FROM periods;
+
+CREATE OR REPLACE VIEW admin_units AS SELECT * FROM admin_units_from_log() ORDER BY code, valid_from;
 
 COMMENT ON VIEW admin_units IS 'Administrative units, effective-dated, with merges, splits and dissolutions applied (đơn vị hành chính theo thời gian hiệu lực)';
 COMMENT ON COLUMN admin_units.code IS 'GSO unit code, or <commune>-<ddd> for villages (mã đơn vị)';

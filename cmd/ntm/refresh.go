@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/thanhhoa-ntm/ntm/queries/session"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
@@ -28,14 +29,14 @@ func refreshCommand() command {
 					return err
 				}
 				defer wh.Close()
-				if _, err := session.WriteDBFile(ctx, wh); err != nil {
-					return err
-				}
-				snap, err := wh.Current(ctx)
+				start := time.Now()
+				r, err := session.WriteDBFile(ctx, wh)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(e.stdout, session.DerivedFile(wh, snap))
+				e.log.Info("refreshed", "how", r.How, "from", r.From, "why", r.Why, "added_files", r.Added,
+					"types", r.Types, "hierarchy", r.Hierarchy, "seconds", time.Since(start).Seconds())
+				fmt.Fprintln(e.stdout, r.Path)
 				return nil
 			}
 		},

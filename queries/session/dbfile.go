@@ -22,22 +22,22 @@ func DBFileHook(w *warehouse.Warehouse) func(context.Context) error {
 }
 
 // WriteDBFile writes the derived state of the current snapshot (Refresh) and puts a copy of it
-// at the warehouse's database file, for outside clients, and returns the snapshot it pins. The
+// at the warehouse's database file, for outside clients, and says what the refresh did. The
 // outside clients' file is a copy rather than the derived file itself because a client may open
 // it for writing: DuckDB then locks it, and whatever the client changes would be read by ntm's
 // sessions, which must read only what ntm wrote. The copy is written beside the file and
 // renamed over it: a client that has the old file open keeps reading the old, still
 // consistent, state; a client that opens the file afterwards sees the new one. The views name
 // the Parquet files of the pinned snapshot.
-func WriteDBFile(ctx context.Context, w *warehouse.Warehouse) (warehouse.Snapshot, error) {
-	snap, path, err := Refresh(ctx, w)
+func WriteDBFile(ctx context.Context, w *warehouse.Warehouse) (Refreshed, error) {
+	r, err := RefreshState(ctx, w)
 	if err != nil {
-		return snap, err
+		return r, err
 	}
-	if err := copyFile(path, w.DBFile()); err != nil {
-		return snap, fmt.Errorf("session: database file: %w", err)
+	if err := copyFile(r.Path, w.DBFile()); err != nil {
+		return r, fmt.Errorf("session: database file: %w", err)
 	}
-	return snap, nil
+	return r, nil
 }
 
 // RefreshDBFile writes the database file anew when it was written for the warehouse in another

@@ -3,8 +3,10 @@ package session
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"github.com/thanhhoa-ntm/ntm/events"
 	"github.com/thanhhoa-ntm/ntm/internal/fsx"
 	"github.com/thanhhoa-ntm/ntm/queries"
 	"github.com/thanhhoa-ntm/ntm/warehouse"
@@ -57,77 +60,266 @@ func DerivedFile(w *warehouse.Warehouse, s warehouse.Snapshot) string {
 		s.Tables[warehouse.EventsLog].SnapshotID, s.Tables[warehouse.DeadLetters].SnapshotID))
 }
 
-// Refresh writes the derived state of the current snapshot (see DerivedFile) and returns the
-// snapshot and the file's path. A usable file of the snapshot is kept as it is (a second hook
-// run without a commit between, ntm refresh after ingest); one that is not (written where a
-// moved warehouse was, or unreadable) is built anew. Then it removes all but the newest
-// keepDerived files and the temporary files of dead writers.
-func Refresh(ctx context.Context, w *warehouse.Warehouse) (warehouse.Snapshot, string, error) {
-	snap, err := w.Current(ctx)
-	if err != nil {
-		return snap, "", err
-	}
-	path := DerivedFile(w, snap)
-	if current(ctx, w, snap, path) {
-		return snap, path, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return snap, "", fmt.Errorf("session: derived state: %w", err)
-	}
-	tmp := fmt.Sprintf("%s.%d%s", path, os.Getpid(), fsx.TempSuffix)
-	if err := writeDerived(ctx, w, snap, tmp); err != nil {
-		return snap, "", errors.Join(fmt.Errorf("session: derived state: %w", err), removeDB(tmp))
-	}
-	if err := fsx.Replace(tmp, path); err != nil {
-		return snap, "", fmt.Errorf("session: derived state: %w", err)
-	}
-	if err := pruneDerived(filepath.Dir(path), filepath.Base(path)); err != nil {
-		return snap, path, fmt.Errorf("session: derived state: %w", err)
-	}
-	return snap, path, nil
+// How a refresh produced the derived state of its snapshot.
+const (
+	Kept        = "kept"        // the snapshot's file existed and was usable
+	Incremental = "incremental" // an earlier snapshot's file, brought forward
+	Full        = "full"        // derived from the log
+)
+
+// Refreshed says what a refresh did.
+type Refreshed struct {
+	Snapshot warehouse.Snapshot
+	Path     string // the derived file of Snapshot
+	How      string // Kept, Incremental or Full
+	// From is the earlier snapshot's file an incremental refresh started from; Why says why a
+	// full refresh did not start from one that existed.
+	From, Why string
+	// Added is how many data files of events_log the snapshot has that From had not; Types are
+	// the event types whose effective events changed, and Hierarchy whether the unit hierarchy
+	// was derived again.
+	Added     int
+	Types     []string
+	Hierarchy bool
 }
 
-// writeDerived builds the derived database file of snap at path, complete and synced.
+// Refresh writes the derived state of the current snapshot (see DerivedFile) and returns the
+// snapshot and the file's path (see RefreshState).
+func Refresh(ctx context.Context, w *warehouse.Warehouse) (warehouse.Snapshot, string, error) {
+	r, err := RefreshState(ctx, w)
+	return r.Snapshot, r.Path, err
+}
+
+// RefreshState writes the derived state of the current snapshot and says how. A usable file of
+// the snapshot is kept as it is (a second hook run without a commit between, ntm refresh after
+// ingest). Otherwise the newest derived file of an earlier snapshot is brought forward when it
+// can be (see update): work for the files the snapshot added and the facts they changed, not
+// for the whole log; and when there is none, or it cannot be (written by another version of
+// ntm, or for another table schema, or the snapshot is not a later one), the state is derived
+// from the log. Then it removes all but the newest keepDerived files and the temporary files of
+// dead writers.
+func RefreshState(ctx context.Context, w *warehouse.Warehouse) (Refreshed, error) {
+	snap, err := w.Current(ctx)
+	if err != nil {
+		return Refreshed{}, err
+	}
+	path := DerivedFile(w, snap)
+	r := Refreshed{Snapshot: snap, Path: path}
+	if current(ctx, w, snap, path) {
+		r.How = Kept
+		return r, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return r, fmt.Errorf("session: derived state: %w", err)
+	}
+	tmp := fmt.Sprintf("%s.%d%s", path, os.Getpid(), fsx.TempSuffix)
+	if prev := newestDerived(filepath.Dir(path), filepath.Base(path)); prev != "" {
+		r.From = prev
+		r.Why, err = update(ctx, w, snap, prev, tmp, &r)
+		if err != nil {
+			return r, errors.Join(fmt.Errorf("session: derived state: %w", err), removeDB(tmp))
+		}
+	}
+	if r.How == "" {
+		r.From = ""
+		if err := writeDerived(ctx, w, snap, tmp); err != nil {
+			return r, errors.Join(fmt.Errorf("session: derived state: %w", err), removeDB(tmp))
+		}
+		r.How = Full
+	}
+	if err := fsx.Replace(tmp, path); err != nil {
+		return r, fmt.Errorf("session: derived state: %w", err)
+	}
+	if err := pruneDerived(filepath.Dir(path), filepath.Base(path)); err != nil {
+		return r, fmt.Errorf("session: derived state: %w", err)
+	}
+	return r, nil
+}
+
+// derivedVersion changes whenever what derived.go writes changes in a way the SQL text does
+// not show; with the SQL it makes the format a derived file records (derivedFormat), and a
+// file of another format is never brought forward.
+const derivedVersion = "2"
+
+// derivedFormat is the format of the derived files this build writes: a hash of derivedVersion
+// and of every statement of the surface, the effective tables and the hierarchy.
+func derivedFormat() string {
+	h := sha256.New()
+	h.Write([]byte(derivedVersion))
+	for _, s := range slices.Concat(surfaceSQL(), queries.DerivedSQL(), queries.HierarchySQL()) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// writeDerived derives the state of snap from the log at path, complete and synced.
 func writeDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Snapshot, path string) error {
-	if err := removeDB(path); err != nil {
+	db, err := openWritable(path, true)
+	if err != nil {
 		return err
+	}
+	err = func() error {
+		if err := run(ctx, db, viewSQL(w, snap)); err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+DerivedSchema); err != nil {
+			return err
+		}
+		for _, t := range typeNames(snap.Tables[warehouse.EventsLog].Files) {
+			if err := createEffective(ctx, db, t); err != nil {
+				return err
+			}
+		}
+		return run(ctx, db, slices.Concat(queries.DerivedSQL(), queries.HierarchySQL(),
+			[]string{"CREATE TEMP TABLE new_facts AS SELECT * FROM event_facts(NULL, NULL)"}, finishSQL(snap)))
+	}()
+	return closeWritable(path, db, err)
+}
+
+// openWritable opens the DuckDB file at path for a refresh (removing any file there first when
+// fresh) with the base settings, in one transaction: a commit per statement would flush the
+// write-ahead log some 900 times.
+func openWritable(path string, fresh bool) (*sql.DB, error) {
+	if fresh {
+		if err := removeDB(path); err != nil {
+			return nil, err
+		}
 	}
 	tmpDir, err := tempDir()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	db, err := sql.Open("duckdb", path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	db.SetMaxOpenConns(1)
-	// One transaction for the whole build: a commit per statement would flush the write-ahead
-	// log some 900 times.
-	pre := append(baseSettings("", tmpDir), "BEGIN TRANSACTION")
-	// The effective events of each type for known_at NULL, one table each in the schema
-	// derived, which effective and standing of queries/derived.sql read.
-	after := []string{"CREATE SCHEMA IF NOT EXISTS " + DerivedSchema}
-	for _, t := range typeNames(snap.Tables[warehouse.EventsLog].Files) {
-		name := DerivedSchema + "." + ident("effective_"+strings.ReplaceAll(t, ".", "_"))
-		after = append(after,
-			fmt.Sprintf("CREATE TABLE %s AS SELECT * FROM effective_from_log(%s, NULL)", name, quote(t)),
-			fmt.Sprintf("COMMENT ON TABLE %s IS %s", name, quote("effective("+t+", NULL) of the pinned snapshot, materialized (sự kiện hiệu lực)")))
+	for _, s := range append(baseSettings("", tmpDir), "BEGIN TRANSACTION") {
+		if _, err := db.Exec(s); err != nil {
+			return nil, errors.Join(fmt.Errorf("%s: %w", s, err), db.Close())
+		}
 	}
-	after = append(append(after, queries.DerivedSQL()...),
-		fmt.Sprintf("CREATE TABLE derived_snapshot AS SELECT %d::BIGINT AS events_log_snapshot_id, %d::BIGINT AS dead_letters_snapshot_id",
-			snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID),
-		"COMMENT ON TABLE derived_snapshot IS "+quote("The snapshot this derived state pins (ảnh chụp của trạng thái dẫn xuất)"),
-		"COMMENT ON COLUMN derived_snapshot.events_log_snapshot_id IS "+quote("The Iceberg snapshot of events_log (mã ảnh chụp nhật ký sự kiện)"),
-		"COMMENT ON COLUMN derived_snapshot.dead_letters_snapshot_id IS "+quote("The Iceberg snapshot of dead_letters (mã ảnh chụp thư lỗi)"),
-		"COMMIT",
-		"CHECKPOINT")
-	if err := build(ctx, db, w, snap, pre, after); err != nil {
-		return errors.Join(err, db.Close())
+	return db, nil
+}
+
+// closeWritable commits a refresh's transaction and checkpoints, when err is nil, then closes
+// the database and syncs its file.
+func closeWritable(path string, db *sql.DB, err error) error {
+	if err == nil {
+		for _, s := range []string{"COMMIT", "CHECKPOINT"} {
+			if _, err = db.Exec(s); err != nil {
+				break
+			}
+		}
 	}
-	if err := db.Close(); err != nil {
+	if err = errors.Join(err, db.Close()); err != nil {
 		return err
 	}
 	return fsx.SyncFile(path)
+}
+
+// finishSQL records the facts' standing the state was computed with (which the next
+// incremental refresh compares its own with) and the snapshot it pins; new_facts holds the
+// standing.
+func finishSQL(snap warehouse.Snapshot) []string {
+	return []string{
+		"CREATE OR REPLACE TABLE derived_event_facts AS SELECT * FROM new_facts",
+		"COMMENT ON TABLE derived_event_facts IS " + quote("event_facts(NULL, NULL) of the pinned snapshot, materialized: the standing of every event a correction chain or a retraction decides (sự kiện bị đính chính, thu hồi)"),
+		"COMMENT ON COLUMN derived_event_facts.event_id IS " + quote("An event of a correction chain, or a retracted event (mã sự kiện)"),
+		"COMMENT ON COLUMN derived_event_facts.fact_id IS " + quote("The fact it is about: its chain's root (mã sự kiện gốc)"),
+		"COMMENT ON COLUMN derived_event_facts.superseded IS " + quote("A later member of its chain stands instead of it (đã bị đính chính)"),
+		"COMMENT ON COLUMN derived_event_facts.retracted IS " + quote("Its fact was retracted (đã bị thu hồi)"),
+		fmt.Sprintf("CREATE OR REPLACE TABLE derived_snapshot AS SELECT %d::BIGINT AS events_log_snapshot_id, %d::BIGINT AS dead_letters_snapshot_id, %s AS format, %s AS events_schema",
+			snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID,
+			quote(derivedFormat()), quote(fieldsOption(snap.Tables[warehouse.EventsLog].Schema))),
+		"COMMENT ON TABLE derived_snapshot IS " + quote("The snapshot this derived state pins (ảnh chụp của trạng thái dẫn xuất)"),
+		"COMMENT ON COLUMN derived_snapshot.events_log_snapshot_id IS " + quote("The Iceberg snapshot of events_log (mã ảnh chụp nhật ký sự kiện)"),
+		"COMMENT ON COLUMN derived_snapshot.dead_letters_snapshot_id IS " + quote("The Iceberg snapshot of dead_letters (mã ảnh chụp thư lỗi)"),
+		"COMMENT ON COLUMN derived_snapshot.format IS " + quote("The version of ntm's derivation that wrote the state: a later refresh brings forward only a state of its own format (phiên bản cách dẫn xuất)"),
+		"COMMENT ON COLUMN derived_snapshot.events_schema IS " + quote("The events_log columns the state was derived with, by Iceberg field ID (lược đồ nhật ký sự kiện)"),
+	}
+}
+
+// effectiveTable is the table of the effective events of type t in a derived state, and
+// effectiveAll the table macro that reads it with every column of effective_from_log (a macro,
+// not a view: the views are the documented surface, every column commented, as typeSources
+// says).
+func effectiveTable(t string) string {
+	return DerivedSchema + "." + ident("effective_"+strings.ReplaceAll(t, ".", "_"))
+}
+
+func effectiveAll(t string) string {
+	return DerivedSchema + "." + ident("effective_"+strings.ReplaceAll(t, ".", "_")+"_all")
+}
+
+// createEffective materializes effective(t, NULL) as the table effectiveTable(t), with the
+// columns of the type only (the other types' columns are NULL in every row, and writing 90
+// columns instead of 20 cost most of a refresh), and the macro effectiveAll(t) that gives it the
+// columns of effective_from_log back, the others as typed NULLs, in the same order, so that
+// effective(t, NULL) has the same columns whether it reads the table or the log.
+func createEffective(ctx context.Context, db *sql.DB, t string) error {
+	rows, err := db.QueryContext(ctx, fmt.Sprintf("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM effective_from_log(%s, NULL))", quote(t)))
+	if err != nil {
+		return fmt.Errorf("effective events of %s: %w", t, err)
+	}
+	type column struct{ name, typ string }
+	var cols []column
+	for rows.Next() {
+		var c column
+		if err := rows.Scan(&c.name, &c.typ); err != nil {
+			rows.Close()
+			return err
+		}
+		cols = append(cols, c)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("effective events of %s: %w", t, err)
+	}
+	own := map[string]bool{"committed_at": true, "fact_id": true}
+	_, known := events.ParseType(t)
+	for _, c := range warehouse.TypeColumns(t) {
+		own[c.Name] = true
+	}
+	var kept, all []string
+	for _, c := range cols {
+		if own[c.name] || !known {
+			kept = append(kept, ident(c.name))
+			all = append(all, ident(c.name))
+		} else {
+			all = append(all, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.typ, ident(c.name)))
+		}
+	}
+	for _, s := range []string{
+		fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM effective_from_log(%s, NULL)", effectiveTable(t), strings.Join(kept, ", "), quote(t)),
+		fmt.Sprintf("COMMENT ON TABLE %s IS %s", effectiveTable(t), quote("effective("+t+", NULL) of the pinned snapshot, materialized, with the type's own columns (sự kiện hiệu lực)")),
+		fmt.Sprintf("CREATE OR REPLACE MACRO %s() AS TABLE SELECT %s FROM %s", effectiveAll(t), strings.Join(all, ", "), effectiveTable(t)),
+	} {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("effective events of %s: %q: %w", t, firstLine(s), err)
+		}
+	}
+	return nil
+}
+
+// newestDerived is the newest derived file in dir other than skip, or "".
+func newestDerived(dir, skip string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	var best string
+	var mod time.Time
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasSuffix(n, ".duckdb") || n == skip || e.IsDir() {
+			continue
+		}
+		if info, err := e.Info(); err == nil && (best == "" || info.ModTime().After(mod)) {
+			best, mod = filepath.Join(dir, n), info.ModTime()
+		}
+	}
+	return best
 }
 
 // removeDB removes a DuckDB database file and its write-ahead log, if they exist.
@@ -217,12 +409,19 @@ func openDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sna
 // pins reports whether the derived state open in db is that of snap, written for the warehouse
 // in its folder.
 func pins(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, snap warehouse.Snapshot) bool {
-	var el, dl, elsewhere int64
-	err := db.QueryRowContext(ctx, `SELECT events_log_snapshot_id, dead_letters_snapshot_id,
-    (SELECT count(*) FROM warehouse_files WHERE NOT starts_with(path, ?)) FROM derived_snapshot`,
-		w.Dir()+string(filepath.Separator)).Scan(&el, &dl, &elsewhere)
-	return err == nil && elsewhere == 0 &&
+	var el, dl int64
+	err := db.QueryRowContext(ctx, "SELECT events_log_snapshot_id, dead_letters_snapshot_id FROM derived_snapshot").Scan(&el, &dl)
+	return err == nil && pinsFolder(ctx, db, w) &&
 		el == snap.Tables[warehouse.EventsLog].SnapshotID && dl == snap.Tables[warehouse.DeadLetters].SnapshotID
+}
+
+// pinsFolder reports whether the derived state open in db names the data files of the
+// warehouse in its folder.
+func pinsFolder(ctx context.Context, db *sql.DB, w *warehouse.Warehouse) bool {
+	var elsewhere int64
+	err := db.QueryRowContext(ctx, "SELECT count(*) FROM warehouse_files WHERE NOT starts_with(path, ?)",
+		w.Dir()+string(filepath.Separator)).Scan(&elsewhere)
+	return err == nil && elsewhere == 0
 }
 
 // current reports whether path holds a usable derived state of snap.
@@ -282,4 +481,221 @@ func copyFile(src, dst string) error {
 		_, err := io.Copy(out, in)
 		return err
 	})
+}
+
+// update brings the derived state in the file prev, of an earlier snapshot, forward to snap, at
+// tmp, and returns "" with r.How set to Incremental, or why it could not (then the caller
+// derives the state from the log).
+//
+// What is redone, and why that is enough:
+//   - The relations that name files (pinSQL: the file tables, the base views, the per-type
+//     sources) are written again for snap, and the correction chains resolved again from the
+//     links of the log (a scan of the corrects column, then of the targets' ids). The rest of the
+//     surface (views, macros, indicators) names none and is kept, since the file has this
+//     build's format.
+//   - The data files snap added are found by comparing its file list with the one the file
+//     records. Their events are the only new ones, except in files a compaction wrote, whose
+//     rows are ones the earlier snapshot held when the files the compaction removed hold as
+//     many rows; otherwise (a compaction of files the earlier state never had, a snapshot that
+//     is not a later one) the state is derived from the log.
+//   - A stored event's standing changes only through the facts of event_facts: it is
+//     superseded by a later member of its chain, or its fact is retracted, or it joins a chain
+//     under another root. Chains only grow and merge as events arrive, so an event once
+//     superseded or retracted stays so, and the rows of the effective tables change exactly
+//     where event_facts now differs from the standing recorded with the state
+//     (derived_event_facts): those rows are deleted or get their new fact_id, and the new
+//     files' events are inserted with the new standing.
+//   - The hierarchy is derived again only when the effective events of an admin_unit.* type
+//     changed.
+func update(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Snapshot, prev, tmp string, r *Refreshed) (string, error) {
+	if err := removeDB(tmp); err != nil {
+		return "", err
+	}
+	if err := copyPlain(prev, tmp); err != nil {
+		return "the earlier state could not be copied: " + err.Error(), removeDB(tmp)
+	}
+	db, err := openWritable(tmp, false)
+	if err != nil {
+		return "the earlier state could not be opened: " + err.Error(), removeDB(tmp)
+	}
+	why, err := bringForward(ctx, db, w, snap, r)
+	if why != "" || err != nil {
+		db.Close()
+		if err != nil {
+			why = err.Error()
+		}
+		return why, removeDB(tmp)
+	}
+	if err := closeWritable(tmp, db, nil); err != nil {
+		return "", err
+	}
+	r.How = Incremental
+	return "", nil
+}
+
+// bringForward is update's work on the open copy of the earlier state.
+func bringForward(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, snap warehouse.Snapshot, r *Refreshed) (string, error) {
+	var format, schema string
+	if err := db.QueryRowContext(ctx, "SELECT format, events_schema FROM derived_snapshot").Scan(&format, &schema); err != nil {
+		return "the earlier state records no format", nil
+	}
+	if format != derivedFormat() {
+		return "the earlier state was written by another version of ntm", nil
+	}
+	if schema != fieldsOption(snap.Tables[warehouse.EventsLog].Schema) {
+		return "the event log's columns changed", nil
+	}
+	if !pinsFolder(ctx, db, w) {
+		return "the earlier state was written where the warehouse was before it moved", nil
+	}
+	added, why, err := addedFiles(ctx, db, snap.Tables[warehouse.EventsLog].Files)
+	if why != "" || err != nil {
+		return why, err
+	}
+	r.Added = len(added)
+	if err := run(ctx, db, slices.Concat(
+		[]string{"CREATE TEMP TABLE old_facts AS SELECT * FROM derived_event_facts"},
+		pinSQL(w, snap),
+		[]string{
+			"CREATE TEMP TABLE new_facts AS SELECT * FROM event_facts(NULL, NULL)",
+			"CREATE TEMP TABLE changed_facts AS SELECT * FROM new_facts EXCEPT SELECT * FROM old_facts",
+		})); err != nil {
+		return "", err
+	}
+	var changed int64
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM changed_facts").Scan(&changed); err != nil {
+		return "", err
+	}
+	byType := typeFiles(added)
+	for _, t := range typeNames(snap.Tables[warehouse.EventsLog].Files) {
+		n, err := updateEffective(ctx, db, w, t, byType[t], changed > 0)
+		if err != nil {
+			return "", err
+		}
+		if n > 0 {
+			r.Types = append(r.Types, t)
+			r.Hierarchy = r.Hierarchy || strings.HasPrefix(t, "admin_unit.")
+		}
+	}
+	var stmts []string
+	if r.Hierarchy {
+		stmts = queries.HierarchySQL()
+	}
+	return "", run(ctx, db, append(stmts, finishSQL(snap)...))
+}
+
+// addedFiles are the files of events_log in files that the state open in db does not record,
+// without those a compaction wrote from files it records (see update); why says why the state
+// cannot be brought forward to files.
+func addedFiles(ctx context.Context, db *sql.DB, files []warehouse.DataFile) ([]warehouse.DataFile, string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT path, records FROM warehouse_files WHERE table_name = ?", warehouse.EventsLog)
+	if err != nil {
+		return nil, "", err
+	}
+	old := map[string]int64{}
+	for rows.Next() {
+		var p string
+		var n int64
+		if err := rows.Scan(&p, &n); err != nil {
+			rows.Close()
+			return nil, "", err
+		}
+		old[p] = n
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, "", err
+	}
+	var added []warehouse.DataFile
+	var rewritten int64
+	for _, f := range files {
+		if _, ok := old[f.Path]; ok {
+			delete(old, f.Path)
+			continue
+		}
+		if f.Rewritten {
+			rewritten += f.Records
+			continue
+		}
+		added = append(added, f)
+	}
+	var removed int64
+	for _, n := range old {
+		removed += n
+	}
+	if removed != rewritten {
+		return nil, fmt.Sprintf("the files the earlier state had and the snapshot has not hold %d rows, those a compaction wrote since %d", removed, rewritten), nil
+	}
+	return added, "", nil
+}
+
+// updateEffective brings the table of the effective events of type t forward: when some
+// facts' standing changed, the rows of events now superseded or retracted go and the rows of
+// events whose fact has another root get it; then the events of type t in the added files
+// come in with their standing. A type without a table yet gets one from the log. It returns how
+// many rows changed.
+func updateEffective(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, t string, added []warehouse.DataFile, factsChanged bool) (int64, error) {
+	var cols []string
+	rows, err := db.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index`,
+		DerivedSchema, "effective_"+strings.ReplaceAll(t, ".", "_"))
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		cols = append(cols, ident(c))
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, err
+	}
+	if len(cols) == 0 {
+		return 1, createEffective(ctx, db, t)
+	}
+	table := effectiveTable(t)
+	var stmts []string
+	if factsChanged {
+		stmts = append(stmts,
+			fmt.Sprintf("DELETE FROM %s WHERE event_id IN (SELECT event_id FROM changed_facts WHERE superseded OR retracted)", table),
+			fmt.Sprintf(`UPDATE %s SET fact_id = c.fact_id FROM changed_facts c
+WHERE c.event_id = %s.event_id AND NOT (c.superseded OR c.retracted) AND %s.fact_id IS DISTINCT FROM c.fact_id`, table, table, table))
+	}
+	if len(added) > 0 {
+		stmts = append(stmts, fmt.Sprintf(`INSERT INTO %s SELECT %s FROM (
+    SELECT e.* EXCLUDE (payload, content_hash), coalesce(f.fact_id, e.event_id) AS fact_id
+    FROM %s e LEFT JOIN new_facts f ON f.event_id = e.event_id
+    WHERE e.event_type = %s AND (f.event_id IS NULL OR NOT (f.superseded OR f.retracted)))`,
+			table, strings.Join(cols, ", "), eventSource(w.SchemaFile(warehouse.EventsLog), nil, added), quote(t)))
+	}
+	var n int64
+	for _, s := range stmts {
+		res, err := db.ExecContext(ctx, s)
+		if err != nil {
+			return 0, fmt.Errorf("effective events of %s: %q: %w", t, firstLine(s), err)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// copyPlain copies src to dst, which the caller syncs when it is complete.
+func copyPlain(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	return errors.Join(err, out.Close())
 }

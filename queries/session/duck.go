@@ -175,9 +175,18 @@ FROM (SELECT file_name, unnest(string_split(decode(value), ',')) AS e
 		"COMMENT ON COLUMN warehouse_row_commits.ingested_at IS "+quote("The ingested_at of the rows, which identifies the commit that first stored them (thời điểm nạp)"))
 }
 
-// viewSQL is the DDL of the views over a pinned snapshot of the warehouse. It creates the table
-// event_chains empty: build fills it (see chains.go) before the views that read it.
+// viewSQL is the DDL of the views over a pinned snapshot of the warehouse: those that name its
+// files, then the surface over them.
 func viewSQL(w *warehouse.Warehouse, s warehouse.Snapshot) []string {
+	return append(pinSQL(w, s), surfaceSQL()...)
+}
+
+// pinSQL is the DDL of what names the pinned snapshot's files: the tables of its files, the
+// base views and the per-type sources, with their comments, and the table of resolved chains,
+// which it creates empty (build fills it, see chains.go, before the views that read it). The
+// rest of the surface (surfaceSQL) reads only these, so a derived state of an earlier snapshot
+// is brought to a later one by running pinSQL again (see derived.go).
+func pinSQL(w *warehouse.Warehouse, s warehouse.Snapshot) []string {
 	ev, dl := warehouse.EventColumns(), warehouse.DeadLetterColumns()
 	stmts := filesSQL(s)
 	stmts = append(stmts,
@@ -202,7 +211,14 @@ func viewSQL(w *warehouse.Warehouse, s warehouse.Snapshot) []string {
 		"COMMENT ON COLUMN event_chains.recorded_at IS "+quote("The member's recorded_at, which orders the chain: the latest recorded stands (thời điểm ghi chép)"),
 		"COMMENT ON COLUMN event_chains.valid_from IS "+quote("Commit time from which the member has this root (hiệu lực từ, theo thời điểm ghi nhận)"),
 		"COMMENT ON COLUMN event_chains.valid_to IS "+quote("Commit time until which it has it, NULL while it still does (hiệu lực đến)"))
-	stmts = append(stmts, queries.Views()...)
+	return stmts
+}
+
+// surfaceSQL is the DDL of the SQL surface over the relations of pinSQL: the same for every
+// snapshot.
+func surfaceSQL() []string {
+	ev := warehouse.EventColumns()
+	stmts := queries.Views()
 	stmts = append(stmts,
 		`CREATE OR REPLACE VIEW events_log AS
 SELECT e.*, coalesce(f.superseded, false) AS superseded, coalesce(f.retracted, false) AS retracted
@@ -396,10 +412,14 @@ func memoryLimit(s string) string {
 	return s
 }
 
-// build runs the statements before, then the views over snap (resolving the correction chains
-// once, right after creating their table), then the statements after.
+// build runs the statements before, then the views over snap, then the statements after.
 func build(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, snap warehouse.Snapshot, before, after []string) error {
-	stmts := slices.Concat(before, viewSQL(w, snap), after)
+	return run(ctx, db, slices.Concat(before, viewSQL(w, snap), after))
+}
+
+// run runs statements in order, resolving the correction chains right after creating their
+// table.
+func run(ctx context.Context, db *sql.DB, stmts []string) error {
 	for _, s := range stmts {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("session: duckdb setup %q: %w", firstLine(s), err)
