@@ -232,6 +232,9 @@ func (b *bench) incremental(ctx context.Context) error {
 		b.log.Info("incremental", "part", i, "events", n, "ingest", p.Wall.Round(time.Millisecond), "indicators", q.Wall.Round(time.Millisecond))
 	}
 	b.r.Incr = &row
+	if err := b.derivedFigures(ctx, "medium", dir, row.Events[0]+row.Events[1]); err != nil {
+		return err
+	}
 	return os.RemoveAll(dir)
 }
 
@@ -267,23 +270,24 @@ func (b *bench) smallFlushes(ctx context.Context) error {
 	return os.RemoveAll(dir)
 }
 
-// large ingests the large stream in three parts (1/4, 1/4, 1/2), and after each answers the
-// indicators and runs the bare scan: the query time at 1×, 2× and 4× the data, and the peak RSS
-// of ingest over a long run.
+// large ingests the large stream in four parts (1/4, 1/4, 49/100, 1/100), and after each of the
+// first three answers the indicators and runs the bare scan: the query time at 1×, 2× and 4× the
+// data, and the peak RSS of ingest over a long run; after the last, the derived state's figures
+// (derivedFigures).
 func (b *bench) large(ctx context.Context) error {
 	path, lines, size, err := b.generate(ctx, "large")
 	if err != nil {
 		return err
 	}
-	offs, _, err := lineOffsets(path, []float64{0.25, 0.5})
+	offs, _, err := lineOffsets(path, []float64{0.25, 0.5, 0.99})
 	if err != nil {
 		return err
 	}
 	dir := filepath.Join(b.cfg.dir, "wh-large")
-	bounds := []int64{0, offs[0].off, offs[1].off, size}
+	bounds := []int64{0, offs[0].off, offs[1].off, offs[2].off, size}
 	var total int64
 	row := ingestRow{Scale: "large", Events: lines, Bytes: size}
-	for i := range 3 {
+	for i := range 4 {
 		n, err := b.produce(ctx, "bench-large", path, bounds[i], bounds[i+1])
 		if err != nil {
 			return err
@@ -298,6 +302,12 @@ func (b *bench) large(ctx context.Context) error {
 		row.Proc.CPU += p.CPU
 		row.Proc.MaxRSS = max(row.Proc.MaxRSS, p.MaxRSS)
 		b.log.Info("large ingest", "part", i+1, "events", n, "wall", p.Wall.Round(time.Millisecond), "rss_mib", int(mib(p.MaxRSS)))
+		if i == 3 {
+			if err := b.derivedFigures(ctx, "large", dir, total); err != nil {
+				return err
+			}
+			break
+		}
 		scan, _, err := b.yard(ctx, "scan", dir)
 		if err != nil {
 			return err
