@@ -28,11 +28,22 @@ CREATE OR REPLACE MACRO unit_scopes(known_at) AS TABLE
 SELECT * FROM query(CASE WHEN known_at IS NULL THEN 'FROM derived_unit_scopes'
                          ELSE 'FROM unit_scopes_from_log(' || sql_instant(known_at) || ')' END);
 
+-- known_events of one type reads the type's table in the schema derived (every known event of
+-- the type, written by queries/session/derived.go) through its macro known_<type>_all(), which
+-- has every column of the event log but the payload and its hash, NULL there (no query of the
+-- surface reads them; events_log has them); so does time travel, since the table holds every
+-- event the snapshot knows with its commit time. known_events of all types reads the log.
+CREATE OR REPLACE MACRO known_events(typ, known_at) AS TABLE
+SELECT * FROM query(CASE WHEN typ IS NULL THEN 'FROM events_log_data'
+                         ELSE 'FROM derived."known_' || replace(typ, '.', '_') || '_all"()' END)
+WHERE (typ IS NULL OR event_type = typ)
+  AND (known_at IS NULL OR committed_at <= known_at);
+
 -- effective and standing of one type read the type's table in the schema derived (written by
 -- queries/session/derived.go, one per type, effective_<the type's view>): effective(typ, NULL).
 -- standing is effective without fact_id. effective of all types (typ NULL) derives. The table
--- holds the type's own columns; the table macro effective_<type>_all() adds the other types' as
--- NULL, the columns of effective_from_log in its order.
+-- holds the type's own columns; the table macro effective_<type>_all() reads the events that
+-- stand and adds the other types' columns as NULL, those of effective_from_log in its order.
 CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
 SELECT * FROM query(CASE WHEN known_at IS NULL AND typ IS NOT NULL THEN 'FROM derived."effective_' || replace(typ, '.', '_') || '_all"()'
                          ELSE 'FROM effective_from_log(' || sql_string(typ) || ', ' || sql_instant(known_at) || ')' END);

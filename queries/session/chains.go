@@ -18,28 +18,49 @@ import (
 // in time linear in the number of corrections, rather than by a bounded self-join in every query.
 //
 // The session reads the links once (every correction whose target is stored, with both commit
-// times), computes each member's root in Go and appends the result to the table event_chains,
+// times, kept in a table: chainLinksTable), computes each member's root in Go and appends the
+// result to the table event_chains,
 // which event_facts reads. Time travel (known_at) needs no second pass: a link is known from the
 // later of its two events' commits, so an event's root, as a function of known_at, is a step
 // function, and the table holds one row per step with the interval [valid_from, valid_to) in
 // which it holds. When corrections arrive after their targets, as they almost always do, every
 // link is known as soon as its correction is, and each event has exactly one row.
 
-// chainsTable is the DDL of the table of resolved chains; build fills it right after creating it.
+// chainsTable is the DDL of the table of resolved chains; run fills it right after creating it,
+// from the links in chainLinksTable.
 const chainsTable = `CREATE OR REPLACE TABLE event_chains (
     event_id VARCHAR, event_type VARCHAR, fact_id VARCHAR, recorded_at TIMESTAMPTZ,
     valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ)`
 
-// chainLinks lists every correction whose target (an event of the same type) is stored.
-const chainLinks = `WITH c AS MATERIALIZED (
-    SELECT event_id, event_type, corrects, recorded_at, committed_at FROM events_log_data
-    WHERE corrects IS NOT NULL AND corrects <> event_id
+// chainLinksTable holds every correction whose target (an event of the same type) is stored,
+// with both events' recorded_at and commit time, and openCorrectionsTable every correction
+// whose target is not: a later snapshot links them only to events it adds, so a derived state
+// brought forward (derived.go) finds the new links without reading the log again.
+const (
+	chainLinksTable      = DerivedSchema + ".chain_links"
+	openCorrectionsTable = DerivedSchema + ".open_corrections"
 )
-SELECT c.event_id, c.event_type, c.recorded_at, c.committed_at, t.event_id, t.recorded_at, t.committed_at
-FROM c JOIN (
+
+// linksFromLog are the statements that fill chainLinksTable and openCorrectionsTable from the
+// event log of the pinned snapshot.
+func linksFromLog() []string {
+	return []string{
+		"CREATE SCHEMA IF NOT EXISTS " + DerivedSchema,
+		`CREATE OR REPLACE TEMP TABLE corrections AS
+SELECT event_id, event_type, corrects, recorded_at, committed_at FROM events_log_data
+WHERE corrects IS NOT NULL AND corrects <> event_id`,
+		`CREATE OR REPLACE TABLE ` + chainLinksTable + ` AS
+SELECT c.event_id AS cid, c.event_type AS typ, c.recorded_at AS crec, c.committed_at AS ccom,
+       t.event_id AS tid, t.recorded_at AS trec, t.committed_at AS tcom
+FROM corrections c JOIN (
     SELECT event_id, event_type, recorded_at, committed_at FROM events_log_data
-    WHERE event_id IN (SELECT corrects FROM c)
-) t ON t.event_id = c.corrects AND t.event_type = c.event_type`
+    WHERE event_id IN (SELECT corrects FROM corrections)
+) t ON t.event_id = c.corrects AND t.event_type = c.event_type`,
+		`CREATE OR REPLACE TABLE ` + openCorrectionsTable + ` AS
+SELECT * FROM corrections c ANTI JOIN ` + chainLinksTable + ` l ON l.cid = c.event_id`,
+		"DROP TABLE corrections",
+	}
+}
 
 // chainNode is one event of a chain.
 type chainNode struct {
@@ -171,11 +192,11 @@ func (g *chainGraph) resolve() []chainRow {
 	return rows
 }
 
-// fillChains reads the links of the session's snapshot, resolves them and appends the result to
-// event_chains.
+// fillChains reads the links of the session's snapshot (chainLinksTable), resolves them and
+// appends the result to event_chains.
 func fillChains(ctx context.Context, db *sql.DB) error {
 	g := &chainGraph{nodes: map[string]*chainNode{}}
-	rows, err := db.QueryContext(ctx, chainLinks)
+	rows, err := db.QueryContext(ctx, "SELECT cid, typ, crec, ccom, tid, trec, tcom FROM "+chainLinksTable)
 	if err != nil {
 		return fmt.Errorf("session: correction chains: %w", err)
 	}

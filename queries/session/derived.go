@@ -160,10 +160,7 @@ func writeDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sn
 		return err
 	}
 	err = func() error {
-		if err := run(ctx, db, viewSQL(w, snap)); err != nil {
-			return err
-		}
-		if _, err := db.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+DerivedSchema); err != nil {
+		if err := run(ctx, db, append(viewSQL(w, snap), newFactsSQL)); err != nil {
 			return err
 		}
 		for _, t := range typeNames(snap.Tables[warehouse.EventsLog].Files) {
@@ -171,8 +168,7 @@ func writeDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sn
 				return err
 			}
 		}
-		return run(ctx, db, slices.Concat(queries.DerivedSQL(), queries.HierarchySQL(),
-			[]string{"CREATE TEMP TABLE new_facts AS SELECT * FROM event_facts(NULL, NULL)"}, finishSQL(snap)))
+		return run(ctx, db, slices.Concat(queries.DerivedSQL(), queries.HierarchySQL(), factsSQL(true), finishSQL(snap)))
 	}()
 	return closeWritable(path, db, err)
 }
@@ -219,10 +215,16 @@ func closeWritable(path string, db *sql.DB, err error) error {
 	return fsx.SyncFile(path)
 }
 
-// finishSQL records the facts' standing the state was computed with (which the next
-// incremental refresh compares its own with) and the snapshot it pins; new_facts holds the
-// standing.
-func finishSQL(snap warehouse.Snapshot) []string {
+// factsSQL records the facts' standing the state was computed with, which the next incremental
+// refresh compares its own with: new_facts, written whole (full) or where it changed
+// (changed_facts holds every row of new_facts that the recorded standing lacks).
+func factsSQL(full bool) []string {
+	if !full {
+		return []string{
+			"DELETE FROM derived_event_facts WHERE event_id IN (SELECT event_id FROM changed_facts)",
+			"INSERT INTO derived_event_facts SELECT * FROM changed_facts",
+		}
+	}
 	return []string{
 		"CREATE OR REPLACE TABLE derived_event_facts AS SELECT * FROM new_facts",
 		"COMMENT ON TABLE derived_event_facts IS " + quote("event_facts(NULL, NULL) of the pinned snapshot, materialized: the standing of every event a correction chain or a retraction decides (sự kiện bị đính chính, thu hồi)"),
@@ -230,6 +232,12 @@ func finishSQL(snap warehouse.Snapshot) []string {
 		"COMMENT ON COLUMN derived_event_facts.fact_id IS " + quote("The fact it is about: its chain's root (mã sự kiện gốc)"),
 		"COMMENT ON COLUMN derived_event_facts.superseded IS " + quote("A later member of its chain stands instead of it (đã bị đính chính)"),
 		"COMMENT ON COLUMN derived_event_facts.retracted IS " + quote("Its fact was retracted (đã bị thu hồi)"),
+	}
+}
+
+// finishSQL records the snapshot the state pins.
+func finishSQL(snap warehouse.Snapshot) []string {
+	return []string{
 		fmt.Sprintf("CREATE OR REPLACE TABLE derived_snapshot AS SELECT %d::BIGINT AS events_log_snapshot_id, %d::BIGINT AS dead_letters_snapshot_id, %s AS format, %s AS events_schema",
 			snap.Tables[warehouse.EventsLog].SnapshotID, snap.Tables[warehouse.DeadLetters].SnapshotID,
 			quote(derivedFormat()), quote(fieldsOption(snap.Tables[warehouse.EventsLog].Schema))),
@@ -241,59 +249,92 @@ func finishSQL(snap warehouse.Snapshot) []string {
 	}
 }
 
-// effectiveTable is the table of the effective events of type t in a derived state, and
-// effectiveAll the table macro that reads it with every column of effective_from_log (a macro,
-// not a view: the views are the documented surface, every column commented, as typeSources
-// says).
-func effectiveTable(t string) string {
-	return DerivedSchema + "." + ident("effective_"+strings.ReplaceAll(t, ".", "_"))
+// newFactsSQL materializes the standing of the events a correction chain or a retraction
+// decides, as the state being written has it.
+const newFactsSQL = "CREATE OR REPLACE TEMP TABLE new_facts AS SELECT * FROM event_facts(NULL, NULL)"
+
+// effectiveTable is the table of the events of type t in a derived state: every known event of
+// the type, each with its fact and whether it stands. effectiveAll is the table macro of the
+// standing ones with every column of effective_from_log, knownAll that of all of them with
+// every column of the event log (the payload and its hash NULL: no query of the surface reads
+// them, and they are most of an event's bytes). They are macros, not views: the views are the
+// documented surface, every column commented, as typeSources says.
+func effectiveTable(t string) string { return derivedName("effective_", t, "") }
+
+func effectiveAll(t string) string { return derivedName("effective_", t, "_all") }
+
+func knownAll(t string) string { return derivedName("known_", t, "_all") }
+
+func derivedName(prefix, t, suffix string) string {
+	return DerivedSchema + "." + ident(prefix+strings.ReplaceAll(t, ".", "_")+suffix)
 }
 
-func effectiveAll(t string) string {
-	return DerivedSchema + "." + ident("effective_"+strings.ReplaceAll(t, ".", "_")+"_all")
-}
-
-// createEffective materializes effective(t, NULL) as the table effectiveTable(t), with the
-// columns of the type only (the other types' columns are NULL in every row, and writing 90
-// columns instead of 20 cost most of a refresh), and the macro effectiveAll(t) that gives it the
-// columns of effective_from_log back, the others as typed NULLs, in the same order, so that
-// effective(t, NULL) has the same columns whether it reads the table or the log.
-func createEffective(ctx context.Context, db *sql.DB, t string) error {
-	rows, err := db.QueryContext(ctx, fmt.Sprintf("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM effective_from_log(%s, NULL))", quote(t)))
+// describe lists the columns of a query's result, with their types.
+func describe(ctx context.Context, db *sql.DB, q string) ([][2]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE "+q+")")
 	if err != nil {
-		return fmt.Errorf("effective events of %s: %w", t, err)
+		return nil, err
 	}
-	type column struct{ name, typ string }
-	var cols []column
+	var cols [][2]string
 	for rows.Next() {
-		var c column
-		if err := rows.Scan(&c.name, &c.typ); err != nil {
+		var c [2]string
+		if err := rows.Scan(&c[0], &c[1]); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
 		cols = append(cols, c)
 	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return fmt.Errorf("effective events of %s: %w", t, err)
-	}
-	own := map[string]bool{"committed_at": true, "fact_id": true}
-	_, known := events.ParseType(t)
-	for _, c := range warehouse.TypeColumns(t) {
-		own[c.Name] = true
-	}
-	var kept, all []string
-	for _, c := range cols {
-		if own[c.name] || !known {
-			kept = append(kept, ident(c.name))
-			all = append(all, ident(c.name))
+	return cols, errors.Join(rows.Err(), rows.Close())
+}
+
+// padded lists the columns of cols, those of the table (kept) by name and the others as typed
+// NULLs, in the order of cols.
+func padded(cols [][2]string, kept map[string]bool) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		if kept[c[0]] {
+			out[i] = ident(c[0])
 		} else {
-			all = append(all, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.typ, ident(c.name)))
+			out[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c[1], ident(c[0]))
 		}
 	}
+	return strings.Join(out, ", ")
+}
+
+// createEffective writes effectiveTable(t) from the log and new_facts, with the columns of the
+// type only (the other types' columns are NULL in every row, and writing 90 columns instead of
+// 20 cost most of a refresh), and the macros effectiveAll(t) and knownAll(t), which give it the
+// columns of effective_from_log and of known_events back, in their order, so that both have
+// the same columns whether they read the table or the log.
+func createEffective(ctx context.Context, db *sql.DB, t string) error {
+	known, err := describe(ctx, db, fmt.Sprintf("SELECT * FROM known_events(%s, NULL)", quote(t)))
+	if err != nil {
+		return fmt.Errorf("events of %s: %w", t, err)
+	}
+	eff, err := describe(ctx, db, fmt.Sprintf("SELECT * FROM effective_from_log(%s, NULL)", quote(t)))
+	if err != nil {
+		return fmt.Errorf("effective events of %s: %w", t, err)
+	}
+	own := map[string]bool{"committed_at": true}
+	_, contract := events.ParseType(t)
+	for _, c := range warehouse.TypeColumns(t) {
+		own[c.Name] = contract && c.Name != "payload" && c.Name != "content_hash"
+	}
+	var kept []string
+	for _, c := range known {
+		if own[c[0]] || (!contract && c[0] != "payload" && c[0] != "content_hash") {
+			own[c[0]] = true
+			kept = append(kept, "e."+ident(c[0]))
+		}
+	}
+	own["fact_id"] = true
 	for _, s := range []string{
-		fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM effective_from_log(%s, NULL)", effectiveTable(t), strings.Join(kept, ", "), quote(t)),
-		fmt.Sprintf("COMMENT ON TABLE %s IS %s", effectiveTable(t), quote("effective("+t+", NULL) of the pinned snapshot, materialized, with the type's own columns (sự kiện hiệu lực)")),
-		fmt.Sprintf("CREATE OR REPLACE MACRO %s() AS TABLE SELECT %s FROM %s", effectiveAll(t), strings.Join(all, ", "), effectiveTable(t)),
+		fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS
+SELECT %s, coalesce(f.fact_id, e.event_id) AS fact_id, (f.event_id IS NULL OR NOT (f.superseded OR f.retracted)) AS standing
+FROM known_events(%s, NULL) e LEFT JOIN new_facts f ON f.event_id = e.event_id`, effectiveTable(t), strings.Join(kept, ", "), quote(t)),
+		fmt.Sprintf("COMMENT ON TABLE %s IS %s", effectiveTable(t), quote("Every known "+t+" event of the pinned snapshot with the type's own columns, its fact and whether it stands: effective("+t+", NULL) are those that stand (sự kiện đã biết)")),
+		fmt.Sprintf("CREATE OR REPLACE MACRO %s() AS TABLE SELECT %s FROM %s WHERE standing", effectiveAll(t), padded(eff, own), effectiveTable(t)),
+		fmt.Sprintf("CREATE OR REPLACE MACRO %s() AS TABLE SELECT %s FROM %s", knownAll(t), padded(known, own), effectiveTable(t)),
 	} {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("effective events of %s: %q: %w", t, firstLine(s), err)
@@ -553,26 +594,54 @@ func bringForward(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, snap 
 		return why, err
 	}
 	r.Added = len(added)
+	schemaFile := w.SchemaFile(warehouse.EventsLog)
 	if err := run(ctx, db, slices.Concat(
-		[]string{"CREATE TEMP TABLE old_facts AS SELECT * FROM derived_event_facts"},
 		pinSQL(w, snap),
-		[]string{
-			"CREATE TEMP TABLE new_facts AS SELECT * FROM event_facts(NULL, NULL)",
-			"CREATE TEMP TABLE changed_facts AS SELECT * FROM new_facts EXCEPT SELECT * FROM old_facts",
-		})); err != nil {
+		[]string{"CREATE TEMP TABLE new_events AS SELECT event_id, event_type, corrects, recorded_at, committed_at FROM " + eventSource(schemaFile, nil, added)})); err != nil {
 		return "", err
 	}
-	var changed int64
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM changed_facts").Scan(&changed); err != nil {
-		return "", err
-	}
+	// The new events come in standing, each its own fact; the chains and retractions then
+	// decide, below.
+	types := typeNames(snap.Tables[warehouse.EventsLog].Files)
 	byType := typeFiles(added)
-	for _, t := range typeNames(snap.Tables[warehouse.EventsLog].Files) {
-		n, err := updateEffective(ctx, db, w, t, byType[t], changed > 0)
+	touched := map[string]bool{}
+	for _, t := range types {
+		n, err := insertEvents(ctx, db, schemaFile, t, byType[t])
+		if errors.Is(err, errNoTable) {
+			return t + ": " + err.Error(), nil
+		}
 		if err != nil {
 			return "", err
 		}
-		if n > 0 {
+		touched[t] = n > 0
+	}
+	links, err := linkSQL(ctx, db)
+	if err != nil {
+		return "", err
+	}
+	if err := run(ctx, db, slices.Concat(links, chainSQL(), []string{newFactsSQL,
+		// The standing that changed, and that of every new event a chain or a retraction
+		// decides (a retraction may have come before its target).
+		`CREATE TEMP TABLE changed_facts AS
+(SELECT * FROM new_facts EXCEPT SELECT * FROM derived_event_facts)
+UNION (SELECT f.* FROM new_facts f SEMI JOIN new_events n ON n.event_id = f.event_id)`})); err != nil {
+		return "", err
+	}
+	for _, t := range types {
+		res, err := db.ExecContext(ctx, fmt.Sprintf(`UPDATE %[1]s SET fact_id = c.fact_id, standing = NOT (c.superseded OR c.retracted)
+FROM changed_facts c WHERE c.event_id = %[1]s.event_id
+  AND (%[1]s.fact_id IS DISTINCT FROM c.fact_id OR %[1]s.standing IS DISTINCT FROM NOT (c.superseded OR c.retracted))`, effectiveTable(t)))
+		if err != nil {
+			return "", fmt.Errorf("effective events of %s: %w", t, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return "", err
+		} else if n > 0 {
+			touched[t] = true
+		}
+	}
+	for _, t := range types {
+		if touched[t] {
 			r.Types = append(r.Types, t)
 			r.Hierarchy = r.Hierarchy || strings.HasPrefix(t, "admin_unit.")
 		}
@@ -581,7 +650,91 @@ func bringForward(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, snap 
 	if r.Hierarchy {
 		stmts = queries.HierarchySQL()
 	}
-	return "", run(ctx, db, append(stmts, finishSQL(snap)...))
+	return "", run(ctx, db, slices.Concat(stmts, factsSQL(false), finishSQL(snap)))
+}
+
+// errNoTable says that a type has no table in the earlier state: a type the contract did not
+// have, or one of no file before; the state is then derived from the log.
+var errNoTable = errors.New("an event type has no table in the earlier state")
+
+// insertEvents appends the events of type t in the added files to its table, each standing as
+// its own fact, and returns how many.
+func insertEvents(ctx context.Context, db *sql.DB, schemaFile, t string, added []warehouse.DataFile) (int64, error) {
+	rows, err := db.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index`,
+		DerivedSchema, "effective_"+strings.ReplaceAll(t, ".", "_"))
+	if err != nil {
+		return 0, err
+	}
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if c != "fact_id" && c != "standing" {
+			cols = append(cols, ident(c))
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, err
+	}
+	if len(cols) == 0 {
+		return 0, errNoTable
+	}
+	if len(added) == 0 {
+		return 0, nil
+	}
+	res, err := db.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s SELECT %s, event_id, true FROM %s WHERE event_type = %s",
+		effectiveTable(t), strings.Join(cols, ", "), eventSource(schemaFile, nil, added), quote(t)))
+	if err != nil {
+		return 0, fmt.Errorf("events of %s: %w", t, err)
+	}
+	return res.RowsAffected()
+}
+
+// linkSQL finds the links the new events make (see chains.go): new corrections to any stored
+// event of their type, looked up in the types' tables (which hold the new events too), and
+// corrections stored before without their target to the new events; the corrections still
+// without a target stay open.
+func linkSQL(ctx context.Context, db *sql.DB) ([]string, error) {
+	stmts := []string{`CREATE TEMP TABLE new_corrections AS
+SELECT * FROM new_events WHERE corrects IS NOT NULL AND corrects <> event_id`}
+	var types []string
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT c.event_type FROM new_events c
+WHERE c.corrects IS NOT NULL AND c.corrects <> c.event_id AND EXISTS (
+    SELECT 1 FROM duckdb_tables() d WHERE d.database_name = current_database() AND d.schema_name = ?
+      AND d.table_name = 'effective_' || replace(c.event_type, '.', '_')) ORDER BY 1`, DerivedSchema)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		types = append(types, t)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	for _, t := range types {
+		stmts = append(stmts, fmt.Sprintf(`INSERT INTO %s
+SELECT c.event_id, c.event_type, c.recorded_at, c.committed_at, e.event_id, e.recorded_at, e.committed_at
+FROM new_corrections c JOIN (
+    SELECT event_id, recorded_at, committed_at FROM %s
+    WHERE event_id IN (SELECT corrects FROM new_corrections WHERE event_type = %s)
+) e ON e.event_id = c.corrects
+WHERE c.event_type = %s`, chainLinksTable, effectiveTable(t), quote(t), quote(t)))
+	}
+	return append(stmts,
+		fmt.Sprintf(`INSERT INTO %s
+SELECT o.event_id, o.event_type, o.recorded_at, o.committed_at, n.event_id, n.recorded_at, n.committed_at
+FROM %s o JOIN new_events n ON n.event_id = o.corrects AND n.event_type = o.event_type`, chainLinksTable, openCorrectionsTable),
+		fmt.Sprintf("DELETE FROM %s WHERE event_id IN (SELECT cid FROM %s)", openCorrectionsTable, chainLinksTable),
+		fmt.Sprintf("INSERT INTO %s SELECT * FROM new_corrections c ANTI JOIN %s l ON l.cid = c.event_id", openCorrectionsTable, chainLinksTable)), nil
 }
 
 // addedFiles are the files of events_log in files that the state open in db does not record,
@@ -626,63 +779,6 @@ func addedFiles(ctx context.Context, db *sql.DB, files []warehouse.DataFile) ([]
 		return nil, fmt.Sprintf("the files the earlier state had and the snapshot has not hold %d rows, those a compaction wrote since %d", removed, rewritten), nil
 	}
 	return added, "", nil
-}
-
-// updateEffective brings the table of the effective events of type t forward: when some
-// facts' standing changed, the rows of events now superseded or retracted go and the rows of
-// events whose fact has another root get it; then the events of type t in the added files
-// come in with their standing. A type without a table yet gets one from the log. It returns how
-// many rows changed.
-func updateEffective(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, t string, added []warehouse.DataFile, factsChanged bool) (int64, error) {
-	var cols []string
-	rows, err := db.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
-WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index`,
-		DerivedSchema, "effective_"+strings.ReplaceAll(t, ".", "_"))
-	if err != nil {
-		return 0, err
-	}
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		cols = append(cols, ident(c))
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return 0, err
-	}
-	if len(cols) == 0 {
-		return 1, createEffective(ctx, db, t)
-	}
-	table := effectiveTable(t)
-	var stmts []string
-	if factsChanged {
-		stmts = append(stmts,
-			fmt.Sprintf("DELETE FROM %s WHERE event_id IN (SELECT event_id FROM changed_facts WHERE superseded OR retracted)", table),
-			fmt.Sprintf(`UPDATE %s SET fact_id = c.fact_id FROM changed_facts c
-WHERE c.event_id = %s.event_id AND NOT (c.superseded OR c.retracted) AND %s.fact_id IS DISTINCT FROM c.fact_id`, table, table, table))
-	}
-	if len(added) > 0 {
-		stmts = append(stmts, fmt.Sprintf(`INSERT INTO %s SELECT %s FROM (
-    SELECT e.* EXCLUDE (payload, content_hash), coalesce(f.fact_id, e.event_id) AS fact_id
-    FROM %s e LEFT JOIN new_facts f ON f.event_id = e.event_id
-    WHERE e.event_type = %s AND (f.event_id IS NULL OR NOT (f.superseded OR f.retracted)))`,
-			table, strings.Join(cols, ", "), eventSource(w.SchemaFile(warehouse.EventsLog), nil, added), quote(t)))
-	}
-	var n int64
-	for _, s := range stmts {
-		res, err := db.ExecContext(ctx, s)
-		if err != nil {
-			return 0, fmt.Errorf("effective events of %s: %q: %w", t, firstLine(s), err)
-		}
-		k, err := res.RowsAffected()
-		if err != nil {
-			return 0, err
-		}
-		n += k
-	}
-	return n, nil
 }
 
 // copyPlain copies src to dst, which the caller syncs when it is complete.

@@ -176,16 +176,15 @@ FROM (SELECT file_name, unnest(string_split(decode(value), ',')) AS e
 }
 
 // viewSQL is the DDL of the views over a pinned snapshot of the warehouse: those that name its
-// files, then the surface over them.
+// files, the correction chains read from them, then the surface over them.
 func viewSQL(w *warehouse.Warehouse, s warehouse.Snapshot) []string {
-	return append(pinSQL(w, s), surfaceSQL()...)
+	return slices.Concat(pinSQL(w, s), linksFromLog(), chainSQL(), surfaceSQL())
 }
 
 // pinSQL is the DDL of what names the pinned snapshot's files: the tables of its files, the
-// base views and the per-type sources, with their comments, and the table of resolved chains,
-// which it creates empty (build fills it, see chains.go, before the views that read it). The
-// rest of the surface (surfaceSQL) reads only these, so a derived state of an earlier snapshot
-// is brought to a later one by running pinSQL again (see derived.go).
+// base views and the per-type sources, with their comments. The rest of the surface
+// (surfaceSQL) reads only these and the chains, so a derived state of an earlier snapshot is
+// brought to a later one by running pinSQL again and updating the chains (see derived.go).
 func pinSQL(w *warehouse.Warehouse, s warehouse.Snapshot) []string {
 	ev, dl := warehouse.EventColumns(), warehouse.DeadLetterColumns()
 	stmts := filesSQL(s)
@@ -203,15 +202,20 @@ func pinSQL(w *warehouse.Warehouse, s warehouse.Snapshot) []string {
 		stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN dead_letters.%s IS %s", ident(c.Name), quote(c.Doc)))
 	}
 	stmts = append(stmts, typeSources(w.SchemaFile(warehouse.EventsLog), s.Tables[warehouse.EventsLog].Files)...)
-	stmts = append(stmts, chainsTable,
-		"COMMENT ON TABLE event_chains IS "+quote("Correction chains resolved: each chain member's fact (its root) from valid_from until valid_to, by commit time (chuỗi đính chính)"),
-		"COMMENT ON COLUMN event_chains.event_id IS "+quote("A member of a correction chain: the first event or one of its corrections (mã sự kiện)"),
-		"COMMENT ON COLUMN event_chains.event_type IS "+quote("The chain's event type: a correction has its target's type (loại sự kiện)"),
-		"COMMENT ON COLUMN event_chains.fact_id IS "+quote("The chain's root, the event_id of the fact every member is about (mã sự kiện gốc)"),
-		"COMMENT ON COLUMN event_chains.recorded_at IS "+quote("The member's recorded_at, which orders the chain: the latest recorded stands (thời điểm ghi chép)"),
-		"COMMENT ON COLUMN event_chains.valid_from IS "+quote("Commit time from which the member has this root (hiệu lực từ, theo thời điểm ghi nhận)"),
-		"COMMENT ON COLUMN event_chains.valid_to IS "+quote("Commit time until which it has it, NULL while it still does (hiệu lực đến)"))
 	return stmts
+}
+
+// chainSQL creates the table of resolved chains (run fills it from chainLinksTable) with its
+// comments.
+func chainSQL() []string {
+	return []string{chainsTable,
+		"COMMENT ON TABLE event_chains IS " + quote("Correction chains resolved: each chain member's fact (its root) from valid_from until valid_to, by commit time (chuỗi đính chính)"),
+		"COMMENT ON COLUMN event_chains.event_id IS " + quote("A member of a correction chain: the first event or one of its corrections (mã sự kiện)"),
+		"COMMENT ON COLUMN event_chains.event_type IS " + quote("The chain's event type: a correction has its target's type (loại sự kiện)"),
+		"COMMENT ON COLUMN event_chains.fact_id IS " + quote("The chain's root, the event_id of the fact every member is about (mã sự kiện gốc)"),
+		"COMMENT ON COLUMN event_chains.recorded_at IS " + quote("The member's recorded_at, which orders the chain: the latest recorded stands (thời điểm ghi chép)"),
+		"COMMENT ON COLUMN event_chains.valid_from IS " + quote("Commit time from which the member has this root (hiệu lực từ, theo thời điểm ghi nhận)"),
+		"COMMENT ON COLUMN event_chains.valid_to IS " + quote("Commit time until which it has it, NULL while it still does (hiệu lực đến)")}
 }
 
 // surfaceSQL is the DDL of the SQL surface over the relations of pinSQL: the same for every

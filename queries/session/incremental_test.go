@@ -24,12 +24,20 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// relations are what a derived state materializes or reads, each compared in full.
-func relations() []string {
+// relations are what a derived state materializes or reads, each compared in full, and the
+// same as known at each of the instants.
+func relations(instants ...string) []string {
 	out := []string{"event_chains", "event_facts(NULL, NULL)", "events_log", "admin_units",
 		"unit_states(NULL)", "unit_scopes(NULL)", "indicators('2025', NULL)", "indicators('2024-Q3', NULL)"}
 	for _, t := range events.Types() {
 		out = append(out, fmt.Sprintf("effective('%s', NULL)", t), t.ViewName())
+	}
+	for _, at := range instants {
+		at = "TIMESTAMPTZ '" + at + "'"
+		out = append(out, "event_facts(NULL, "+at+")", "unit_scopes("+at+")", "indicators('2025', "+at+")")
+		for _, t := range []string{"dossier.completed", "survey.response", "admin_unit.registered", "event.retracted"} {
+			out = append(out, fmt.Sprintf("effective('%s', %s)", t, at), fmt.Sprintf("standing('%s', %s)", t, at))
+		}
 	}
 	return out
 }
@@ -58,7 +66,7 @@ func rowsOf(t *testing.T, db *sql.DB, q string) []string {
 
 // refreshAndCompare opens a session built from the log, refreshes the derived state, opens it,
 // and asserts that both answer the same in every relation; it returns what the refresh did.
-func refreshAndCompare(t *testing.T, wh *warehouse.Warehouse) session.Refreshed {
+func refreshAndCompare(t *testing.T, wh *warehouse.Warehouse, instants ...string) session.Refreshed {
 	t.Helper()
 	ctx := context.Background()
 	scratch, ok := openSession(t, wh)
@@ -67,7 +75,7 @@ func refreshAndCompare(t *testing.T, wh *warehouse.Warehouse) session.Refreshed 
 	require.NoError(t, err)
 	db, ok := openSession(t, wh)
 	require.True(t, ok)
-	for _, rel := range relations() {
+	for _, rel := range relations(instants...) {
 		q := "SELECT * FROM " + rel + " ORDER BY ALL"
 		want := rowsOf(t, scratch, q)
 		if !assert.Equal(t, want, rowsOf(t, db, q), "%s after a %s refresh", rel, r.How) {
@@ -78,9 +86,10 @@ func refreshAndCompare(t *testing.T, wh *warehouse.Warehouse) session.Refreshed 
 }
 
 // TestIncrementalRefreshAnswersAsTheLog: a derived state brought forward commit after commit
-// answers exactly as the log does, with events arriving in random order (corrections before
-// the events they correct, retractions before their targets, chains merging), then after a
-// compaction (which adds no events), and a state of another format is derived again.
+// answers exactly as the log does, for known_at NULL and as known at each earlier commit, with
+// events arriving in random order (corrections before the events they correct, retractions
+// before their targets, chains merging), then after a compaction (which adds no events), and a
+// state of another format is derived again.
 func TestIncrementalRefreshAnswersAsTheLog(t *testing.T) {
 	ctx := context.Background()
 	lines, _ := kit.Stream(t, generate.Small, 0.01)
@@ -95,6 +104,7 @@ func TestIncrementalRefreshAnswersAsTheLog(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { wh.Close() })
 	var corrections, retractions, early int
+	var instants []string // the commit instant of each chunk: answers as known then
 	for i, n := range []int{len(head), 4000, 4000, len(rest) - 8000} {
 		var chunk [][]byte
 		if i == 0 {
@@ -106,7 +116,11 @@ func TestIncrementalRefreshAnswersAsTheLog(t *testing.T) {
 		_, err := ingest.Run(ctx, ingest.Config{Brokers: []string{addr}, Topics: []string{kit.Topic},
 			Group: "g", Warehouse: wh, UntilCaughtUp: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		require.NoError(t, err)
-		r := refreshAndCompare(t, wh)
+		r := refreshAndCompare(t, wh, instants...)
+		db, _ := openSession(t, wh)
+		var at string
+		require.NoError(t, db.QueryRowContext(ctx, "SELECT strftime(max(committed_at), '%Y-%m-%d %H:%M:%S.%f%z') FROM events_log").Scan(&at))
+		instants = append(instants, at)
 		if i == 0 {
 			require.Equal(t, session.Full, r.How)
 			continue
@@ -114,7 +128,6 @@ func TestIncrementalRefreshAnswersAsTheLog(t *testing.T) {
 		require.Equal(t, session.Incremental, r.How, r.Why)
 		require.Positive(t, r.Added, "%+v", r)
 		require.NotEmpty(t, r.Types)
-		db, _ := openSession(t, wh)
 		corrections = int(count(t, db, "SELECT count(*) FROM events_log WHERE superseded"))
 		retractions = int(count(t, db, "SELECT count(*) FROM events_log WHERE retracted"))
 		early = int(count(t, db, "SELECT count(*) FROM (SELECT event_id FROM event_chains GROUP BY event_id HAVING count(*) > 1)"))
@@ -138,7 +151,7 @@ func TestIncrementalRefreshAnswersAsTheLog(t *testing.T) {
 		replaced += r.Replaced
 	}
 	require.Positive(t, replaced, "%+v", res)
-	r := refreshAndCompare(t, wh)
+	r := refreshAndCompare(t, wh, instants...)
 	require.Equal(t, session.Incremental, r.How, r.Why)
 	require.Zero(t, r.Added)
 	require.Empty(t, r.Types)
