@@ -20,12 +20,20 @@ CASE WHEN s IS NULL THEN 'NULL' ELSE '''' || replace(s, '''', '''''') || '''' EN
 CREATE OR REPLACE MACRO sql_instant(t) AS
 coalesce('make_timestamptz(' || CAST(epoch_us(CAST(t AS TIMESTAMPTZ)) AS VARCHAR) || ')', 'NULL');
 
+-- The hierarchy of any known_at from derived_hierarchy_since() on (the last commit of an event
+-- it depends on) is that of known_at NULL: its tables. queries/session/derived.go replaces this
+-- never-current placeholder by the instant once the state is complete.
+CREATE OR REPLACE MACRO derived_hierarchy_since() AS CAST('infinity' AS TIMESTAMPTZ);
+
+CREATE OR REPLACE MACRO hierarchy_current(known_at) AS
+known_at IS NULL OR CAST(known_at AS TIMESTAMPTZ) >= derived_hierarchy_since();
+
 CREATE OR REPLACE MACRO unit_states(known_at) AS TABLE
-SELECT * FROM query(CASE WHEN known_at IS NULL THEN 'FROM derived_unit_states'
+SELECT * FROM query(CASE WHEN hierarchy_current(known_at) THEN 'FROM derived_unit_states'
                          ELSE 'FROM unit_states_from_log(' || sql_instant(known_at) || ')' END);
 
 CREATE OR REPLACE MACRO unit_scopes(known_at) AS TABLE
-SELECT * FROM query(CASE WHEN known_at IS NULL THEN 'FROM derived_unit_scopes'
+SELECT * FROM query(CASE WHEN hierarchy_current(known_at) THEN 'FROM derived_unit_scopes'
                          ELSE 'FROM unit_scopes_from_log(' || sql_instant(known_at) || ')' END);
 
 -- known_events of one type reads the type's table in the schema derived (every known event of

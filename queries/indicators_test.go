@@ -200,30 +200,8 @@ func sameSurface(t *testing.T, want, got *sql.DB) {
 	t.Helper()
 	for _, rel := range surface() {
 		q := "SELECT * FROM " + rel + " ORDER BY ALL"
-		assert.Equal(t, dump(t, want, q), dump(t, got, q), "%s: derived and from the log", rel)
+		assert.Equal(t, kit.Dump(t, want, q), kit.Dump(t, got, q), "%s: derived and from the log", rel)
 	}
-}
-
-// dump is a query's rows as text.
-func dump(t *testing.T, db *sql.DB, q string) []string {
-	t.Helper()
-	rows, err := db.QueryContext(context.Background(), q)
-	require.NoError(t, err, q)
-	defer rows.Close()
-	cols, err := rows.Columns()
-	require.NoError(t, err)
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		require.NoError(t, rows.Scan(ptrs...))
-		out = append(out, fmt.Sprint(vals...))
-	}
-	require.NoError(t, rows.Err())
-	return out
 }
 
 // fromLog runs queries.Indicators on the twin of a derived session and asserts it answers rows.

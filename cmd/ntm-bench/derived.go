@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,28 +29,36 @@ type derivedRow struct {
 }
 
 type derivedQuery struct {
-	Name, Goal string
-	Limit      time.Duration
-	Proc       proc // median of the runs
+	Name   string
+	Limit  time.Duration
+	Scales []string // where the goal applies; elsewhere the figure is shown without one
+	Net    bool     // the goal is the query's own time: the process less the session's start
+	Proc   proc     // median of the runs
 }
 
 // analystQueries are the queries of issue 16's table, as an analyst runs them with ntm sql, and
-// the indicators of a period with ntm indicators.
+// the indicators of a period with ntm indicators. The first is the session's start alone, which
+// the others' own time is taken net of.
 var analystQueries = []struct {
-	name  string
-	limit time.Duration
-	args  []string
+	name   string
+	limit  time.Duration
+	scales []string
+	net    bool
+	args   []string
 }{
-	{"`ntm sql \"SELECT 1\"` (the session's start)", 300 * time.Millisecond, []string{"sql", "SELECT 1"}},
-	{"`SELECT count(*) FROM admin_units`", 100 * time.Millisecond, []string{"sql", "SELECT count(*) FROM admin_units"}},
-	{"online-dossier share by district × month", time.Second, []string{"sql", `SELECT u.top_code, date_trunc('month', d.business_date) AS month,
+	{"`ntm sql \"SELECT 1\"` (the session's start)", 300 * time.Millisecond, []string{"medium", "large"}, false, []string{"sql", "SELECT 1"}},
+	{"`SELECT count(*) FROM admin_units`", 100 * time.Millisecond, []string{"medium", "large"}, true, []string{"sql", "SELECT count(*) FROM admin_units"}},
+	{"online-dossier share by district × month", time.Second, []string{"medium"}, true, []string{"sql", `SELECT u.top_code, date_trunc('month', d.business_date) AS month,
        avg(CASE WHEN d.processed_online THEN 1 ELSE 0 END) AS online_share, count(*) AS dossiers
 FROM dossier_completed d ASOF JOIN unit_scopes(NULL) u ON u.code = d.unit_code AND d.business_date >= u.d
 GROUP BY ALL ORDER BY ALL`}},
-	{"indicators of 2025 as of two instants (`indicators('2025', NULL)` and as of 2100)", time.Second, []string{"sql",
-		"SELECT count(*) FROM (SELECT * FROM indicators('2025', NULL) UNION ALL SELECT * FROM indicators('2025', TIMESTAMPTZ '2100-01-01 00:00:00+07'))"}},
-	{"`ntm indicators --period 2025` (every indicator of a period)", 2 * time.Second, []string{"indicators", "--period", "2025", "--format", "csv"}},
+	{"indicators of 2025 as of two instants (now, and the commit before the last 1%)", time.Second, []string{"medium"}, true, []string{"sql",
+		"SELECT count(*) FROM (SELECT * FROM indicators('2025', NULL) UNION ALL SELECT * FROM indicators('2025', TIMESTAMPTZ '" + earlierInstant + "'))"}},
+	{"`ntm indicators --period 2025` (every indicator of a period, the whole process)", 2 * time.Second, []string{"large"}, false, []string{"indicators", "--period", "2025", "--format", "csv"}},
 }
+
+// earlierInstant stands in a query for the commit time of the snapshot before the last one.
+const earlierInstant = "@earlier@"
 
 var deriveSeconds = regexp.MustCompile(`derive_seconds=([0-9.]+)`)
 
@@ -103,14 +113,25 @@ func (b *bench) derivedFigures(ctx context.Context, scale, dir string, events in
 	if fi, err := os.Stat(newest); err == nil {
 		row.FullBytes = fi.Size()
 	}
+	var out bytes.Buffer
+	if _, err := b.ntm(ctx, &out, "sql", "--format", "csv", "--warehouse", dir,
+		"SELECT strftime(max(committed_at), '%Y-%m-%d %H:%M:%S.%f%z') FROM events_log WHERE committed_at < (SELECT max(committed_at) FROM events_log)"); err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	earlier := strings.TrimSpace(lines[len(lines)-1])
 	for _, q := range analystQueries {
+		args := slices.Clone(q.args)
+		for i := range args {
+			args[i] = strings.ReplaceAll(args[i], earlierInstant, earlier)
+		}
 		med, _, err := repeat(b.cfg.runs, func(int) (proc, error) {
-			return b.ntm(ctx, nil, append(q.args, "--warehouse", dir)...)
+			return b.ntm(ctx, nil, append(args, "--warehouse", dir)...)
 		})
 		if err != nil {
 			return err
 		}
-		row.Queries = append(row.Queries, derivedQuery{Name: q.name, Limit: q.limit, Proc: med})
+		row.Queries = append(row.Queries, derivedQuery{Name: q.name, Limit: q.limit, Scales: q.scales, Net: q.net, Proc: med})
 	}
 	b.log.Info("derived state", "scale", scale, "full", row.FullDerive, "incremental", row.IncrDerive)
 	b.r.Derived = append(b.r.Derived, row)
@@ -131,11 +152,21 @@ func (r *report) derivedMarkdown(w func(string, ...any)) {
 			secs(d.IncrDerive), secs(d.Incr.Wall), 100*ratio, goal(ratio <= 0.03), mib(d.FullBytes), us(d.FullDerive, d.Events))
 	}
 	w("\nThe derivation alone is ntm refresh's own figure (`derive_seconds` in its log); the process adds its start and the copy of the file for outside clients (`ntm.duckdb`).\n\n")
-	w("| scale | query | wall s | goal | |\n|---|---|---:|---:|---|\n")
+	w("| scale | query | process wall s | the query's own s | goal | |\n|---|---|---:|---:|---:|---|\n")
 	for _, d := range r.Derived {
+		start := d.Queries[0].Proc.Wall
 		for _, q := range d.Queries {
-			w("| %s | %s | %s | < %s s | %s |\n", d.Scale, q.Name, secs(q.Proc.Wall), secs(q.Limit), goal(q.Proc.Wall < q.Limit))
+			own, measured := "", q.Proc.Wall
+			if q.Net {
+				measured = max(0, q.Proc.Wall-start)
+				own = secs(measured)
+			}
+			if slices.Contains(q.Scales, d.Scale) {
+				w("| %s | %s | %s | %s | < %s s | %s |\n", d.Scale, q.Name, secs(q.Proc.Wall), own, secs(q.Limit), goal(measured < q.Limit))
+			} else {
+				w("| %s | %s | %s | %s | | |\n", d.Scale, q.Name, secs(q.Proc.Wall), own)
+			}
 		}
 	}
-	w("\n")
+	w("\nA query's own time is its process's less that of `SELECT 1` (starting the process and opening the session). The goals are issue 16's: the session's start and `admin_units` at every scale, the analyst's queries on medium, every indicator of a period at large.\n\n")
 }

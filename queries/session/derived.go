@@ -168,7 +168,10 @@ func writeDerived(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Sn
 				return err
 			}
 		}
-		return run(ctx, db, slices.Concat(queries.DerivedSQL(), queries.HierarchySQL(), factsSQL(true), finishSQL(snap)))
+		if err := run(ctx, db, slices.Concat(queries.DerivedSQL(), queries.HierarchySQL(), factsSQL(true))); err != nil {
+			return err
+		}
+		return finish(ctx, db, snap)
 	}()
 	return closeWritable(path, db, err)
 }
@@ -233,6 +236,46 @@ func factsSQL(full bool) []string {
 		"COMMENT ON COLUMN derived_event_facts.superseded IS " + quote("A later member of its chain stands instead of it (đã bị đính chính)"),
 		"COMMENT ON COLUMN derived_event_facts.retracted IS " + quote("Its fact was retracted (đã bị thu hồi)"),
 	}
+}
+
+// finish records when the hierarchy was last changed (see hierarchySince) and the snapshot the
+// state pins.
+func finish(ctx context.Context, db *sql.DB, snap warehouse.Snapshot) error {
+	since, err := hierarchySince(ctx, db, typeNames(snap.Tables[warehouse.EventsLog].Files))
+	if err != nil {
+		return err
+	}
+	return run(ctx, db, append([]string{since}, finishSQL(snap)...))
+}
+
+// hierarchySince is the DDL of the macro derived_hierarchy_since(): the last commit time of an
+// event the unit hierarchy depends on (an admin_unit.* event, or a retraction of one). At any
+// known_at from then on the hierarchy is the one of known_at NULL, so unit_states and
+// unit_scopes read the tables for it (queries/derived.sql) instead of deriving it again.
+func hierarchySince(ctx context.Context, db *sql.DB, types []string) (string, error) {
+	var admin []string
+	for _, t := range types {
+		if strings.HasPrefix(t, "admin_unit.") {
+			admin = append(admin, "SELECT event_id, committed_at FROM "+effectiveTable(t))
+		}
+	}
+	since := "'-infinity'" // no event of the hierarchy: it never changed
+	if len(admin) > 0 {
+		q := fmt.Sprintf(`WITH a AS (%s)
+SELECT epoch_us(max(c)) FROM (
+    SELECT max(committed_at) AS c FROM a
+    UNION ALL
+    SELECT max(committed_at) FROM %s WHERE retracted_event_id IN (SELECT event_id FROM a))`,
+			strings.Join(admin, " UNION ALL "), effectiveTable("event.retracted"))
+		var us sql.NullInt64
+		if err := db.QueryRowContext(ctx, q).Scan(&us); err != nil {
+			return "", fmt.Errorf("session: when the hierarchy changed: %w", err)
+		}
+		if us.Valid {
+			since = fmt.Sprintf("make_timestamptz(%d)", us.Int64)
+		}
+	}
+	return "CREATE OR REPLACE MACRO derived_hierarchy_since() AS CAST(" + since + " AS TIMESTAMPTZ)", nil
 }
 
 // finishSQL records the snapshot the state pins.
@@ -650,7 +693,10 @@ FROM changed_facts c WHERE c.event_id = %[1]s.event_id
 	if r.Hierarchy {
 		stmts = queries.HierarchySQL()
 	}
-	return "", run(ctx, db, slices.Concat(stmts, factsSQL(false), finishSQL(snap)))
+	if err := run(ctx, db, append(stmts, factsSQL(false)...)); err != nil {
+		return "", err
+	}
+	return "", finish(ctx, db, snap)
 }
 
 // errNoTable says that a type has no table in the earlier state: a type the contract did not

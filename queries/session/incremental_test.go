@@ -42,28 +42,6 @@ func relations(instants ...string) []string {
 	return out
 }
 
-// rowsOf is a query's rows as text.
-func rowsOf(t *testing.T, db *sql.DB, q string) []string {
-	t.Helper()
-	rows, err := db.QueryContext(context.Background(), q)
-	require.NoError(t, err, q)
-	defer rows.Close()
-	cols, err := rows.Columns()
-	require.NoError(t, err)
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		require.NoError(t, rows.Scan(ptrs...))
-		out = append(out, fmt.Sprint(vals...))
-	}
-	require.NoError(t, rows.Err())
-	return out
-}
-
 // refreshAndCompare opens a session built from the log, refreshes the derived state, opens it,
 // and asserts that both answer the same in every relation; it returns what the refresh did.
 func refreshAndCompare(t *testing.T, wh *warehouse.Warehouse, instants ...string) session.Refreshed {
@@ -77,8 +55,8 @@ func refreshAndCompare(t *testing.T, wh *warehouse.Warehouse, instants ...string
 	require.True(t, ok)
 	for _, rel := range relations(instants...) {
 		q := "SELECT * FROM " + rel + " ORDER BY ALL"
-		want := rowsOf(t, scratch, q)
-		if !assert.Equal(t, want, rowsOf(t, db, q), "%s after a %s refresh", rel, r.How) {
+		want := kit.Dump(t, scratch, q)
+		if !assert.Equal(t, want, kit.Dump(t, db, q), "%s after a %s refresh", rel, r.How) {
 			t.FailNow()
 		}
 	}

@@ -263,3 +263,25 @@ func FundingPast2to63() [][]byte {
 	add("disbursed", 1, 4)
 	return lines
 }
+
+// Dump is a query's rows as text, one string a row: for comparing two sessions' answers.
+func Dump(t testing.TB, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), q)
+	require.NoError(t, err, q)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		require.NoError(t, rows.Scan(ptrs...))
+		out = append(out, fmt.Sprint(vals...))
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
