@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -112,7 +113,9 @@ func RefreshState(ctx context.Context, w *warehouse.Warehouse) (Refreshed, error
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return r, fmt.Errorf("session: derived state: %w", err)
 	}
-	tmp := fmt.Sprintf("%s.%d%s", path, os.Getpid(), fsx.TempSuffix)
+	// The temporary name is the process's and this call's own: two refreshes of one process
+	// (a commit hook and a watcher) may run at once.
+	tmp := fmt.Sprintf("%s.%d-%d%s", path, os.Getpid(), rand.Uint64(), fsx.TempSuffix)
 	if prev := newestDerived(filepath.Dir(path), filepath.Base(path)); prev != "" {
 		r.From = prev
 		r.Why, err = update(ctx, w, snap, prev, tmp, &r)

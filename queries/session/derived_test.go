@@ -112,3 +112,29 @@ func TestDerivedStateOfItsSnapshotOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{next, third, half}, names)
 }
+
+// TestConcurrentRefreshes: refreshes of one process at once (a commit hook and a watcher) each
+// write their own temporary file, and the state they leave is whole.
+func TestConcurrentRefreshes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	kit.WarehouseIn(t, dir, kit.Fixture(t, "units.ndjson"))
+	wh := kit.WarehouseIn(t, dir, kit.Fixture(t, "gov.ndjson"))
+	scratch, ok := openSession(t, wh)
+	require.False(t, ok)
+	want := count(t, scratch, "SELECT count(*) FROM events_log")
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := session.RefreshState(ctx, wh)
+			errs <- err
+		}()
+	}
+	for range 4 {
+		require.NoError(t, <-errs)
+	}
+	db, ok := openSession(t, wh)
+	require.True(t, ok)
+	require.Equal(t, want, count(t, db, "SELECT count(*) FROM events_log"))
+	require.Equal(t, count(t, scratch, "SELECT count(*) FROM admin_units"), count(t, db, "SELECT count(*) FROM admin_units"))
+}
