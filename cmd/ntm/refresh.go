@@ -36,7 +36,7 @@ func refreshCommand() command {
 					return err
 				}
 				derive := time.Since(start)
-				if _, err := session.WriteDBFile(ctx, wh); err != nil {
+				if err := session.PublishDBFile(wh, r); err != nil {
 					return err
 				}
 				e.log.Info("refreshed", "how", r.How, "from", r.From, "why", r.Why, "added_files", r.Added,

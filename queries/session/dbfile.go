@@ -34,10 +34,16 @@ func WriteDBFile(ctx context.Context, w *warehouse.Warehouse) (Refreshed, error)
 	if err != nil {
 		return r, err
 	}
+	return r, PublishDBFile(w, r)
+}
+
+// PublishDBFile puts a copy of the derived state r wrote at the warehouse's database file (see
+// WriteDBFile), for a caller that refreshed by itself.
+func PublishDBFile(w *warehouse.Warehouse, r Refreshed) error {
 	if err := copyFile(r.Path, w.DBFile()); err != nil {
-		return r, fmt.Errorf("session: database file: %w", err)
+		return fmt.Errorf("session: database file: %w", err)
 	}
-	return r, nil
+	return nil
 }
 
 // RefreshDBFile writes the database file anew when it was written for the warehouse in another

@@ -673,7 +673,16 @@ func bringForward(ctx context.Context, db *sql.DB, w *warehouse.Warehouse, snap 
 UNION (SELECT f.* FROM new_facts f SEMI JOIN new_events n ON n.event_id = f.event_id)`})); err != nil {
 		return "", err
 	}
+	// Each update scans its table's event ids (random, so no zone map prunes them): none when no
+	// standing changed, as after a compaction or a commit without corrections or retractions.
+	var changed int64
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM changed_facts").Scan(&changed); err != nil {
+		return "", err
+	}
 	for _, t := range types {
+		if changed == 0 {
+			break
+		}
 		res, err := db.ExecContext(ctx, fmt.Sprintf(`UPDATE %[1]s SET fact_id = c.fact_id, standing = NOT (c.superseded OR c.retracted)
 FROM changed_facts c WHERE c.event_id = %[1]s.event_id
   AND (%[1]s.fact_id IS DISTINCT FROM c.fact_id OR %[1]s.standing IS DISTINCT FROM NOT (c.superseded OR c.retracted))`, effectiveTable(t)))
