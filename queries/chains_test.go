@@ -130,6 +130,37 @@ func TestCorrectionBeforeItsTarget(t *testing.T) {
 	assert.Equal(t, int64(2), queryInt(t, db, "SELECT count(*) FROM events_log WHERE event_id LIKE 'late-%'"))
 }
 
+// An event stops standing at the commit that supersedes or retracts it, and not before: as
+// known between the commits, the chain's last member stands until a retraction of its
+// superseded original arrives, and an original until its correction arrives.
+func TestStandingAsKnownBetweenCommits(t *testing.T) {
+	f := newFixture(t)
+	f.ingest(t, "units.ndjson")
+	f.ingestLines(t, append([][]byte{[]byte(survey), response("r-0", "", 0, 1), response("r-1", "r-0", 1, 5)},
+		response("s-0", "", 0, 1)))
+	between := time.Now()
+	time.Sleep(10 * time.Millisecond) // commit times are the clock's; keep them apart
+	f.ingestLines(t, [][]byte{retraction("x-r-0", "r-0"), response("s-1", "s-0", 1, 5)})
+	db := f.db(t)
+
+	standing := func(at any) []string {
+		rows, err := db.Query("SELECT event_id FROM standing('survey.response', ?::TIMESTAMPTZ) ORDER BY event_id", at)
+		require.NoError(t, err)
+		defer rows.Close()
+		var ids []string
+		for rows.Next() {
+			var id string
+			require.NoError(t, rows.Scan(&id))
+			ids = append(ids, id)
+		}
+		require.NoError(t, rows.Err())
+		return ids
+	}
+	assert.Equal(t, []string{"r-1", "s-0"}, standing(between.UTC()), "before the retraction and the correction")
+	assert.Equal(t, []string{"s-1"}, standing(nil), "after them")
+	assert.Equal(t, []string{"s-1"}, standing(time.Now().UTC()), "as known now")
+}
+
 // The indicators() macro and queries.Indicators (behind ntm indicators and the API) give every
 // row the same value and verdict: one formatter, in SQL.
 func TestIndicatorFormatterIsOne(t *testing.T) {

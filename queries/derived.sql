@@ -1,19 +1,20 @@
 -- The derived state of a snapshot (queries/session/derived.go): what is costly to derive from the
 -- event log and does not depend on a query's parameters, materialized once per committed
 -- snapshot in the snapshot's derived database file, which sessions then open instead of
--- deriving it again. Each macro keeps its meaning: known_at NULL (everything the snapshot holds)
--- reads the table, any other known_at derives from the log as views.sql does, so that time
--- travel answers as before. The tables hold exactly what the macros of views.sql return for
--- known_at NULL: tests compare the two. The tables of the hierarchy are in hierarchy.sql, those
--- of the effective events are written by derived.go; both may run after this file (the macros
--- name their tables in query() text, bound when they are used).
+-- deriving it again. Each macro keeps its meaning, for known_at NULL (everything the snapshot
+-- holds) and for any other known_at: it reads the tables where they answer for that instant
+-- and otherwise derives from the log as views.sql does, so that time travel answers as before.
+-- The tables hold exactly what the macros of views.sql return: tests compare the two. The
+-- tables of the hierarchy are in hierarchy.sql, those of the effective events are written by
+-- derived.go; both may run after this file (the macros name their tables in query() text,
+-- bound when they are used).
 
--- The macros below read the derived tables for known_at NULL and derive from the log for any
--- other known_at. They choose with query(), whose text is a constant once known_at is bound, so
--- that DuckDB binds only the chosen branch: binding the derivation opens the event files of its
--- types, which costs about as much as reading the table. known_at is written into the text as
--- its microseconds since the epoch (make_timestamptz), the same instant whatever the client's
--- time zone; a type is quoted as a string.
+-- The macros below choose between the tables and the log with query(), whose text is a
+-- constant once known_at is bound, so that DuckDB binds only the chosen branch: binding the
+-- derivation opens the event files of its types, which costs about as much as reading the
+-- table. known_at is written into the text as its microseconds since the epoch
+-- (make_timestamptz), the same instant whatever the client's time zone; a type is quoted as a
+-- string.
 CREATE OR REPLACE MACRO sql_string(s) AS
 CASE WHEN s IS NULL THEN 'NULL' ELSE '''' || replace(s, '''', '''''') || '''' END;
 
@@ -48,14 +49,18 @@ WHERE (typ IS NULL OR event_type = typ)
   AND (known_at IS NULL OR committed_at <= known_at);
 
 -- effective and standing of one type read the type's table in the schema derived (written by
--- queries/session/derived.go, one per type, effective_<the type's view>): effective(typ, NULL).
--- standing is effective without fact_id. effective of all types (typ NULL) derives. The table
--- holds the type's own columns; the table macro effective_<type>_all() reads the events that
--- stand and adds the other types' columns as NULL, those of effective_from_log in its order.
+-- queries/session/derived.go, one per type, effective_<the type's view>), which holds every
+-- known event of the type with its fact and the commit time from which it no longer stands:
+-- effective(typ, NULL) through the table macro effective_<type>_all(), and as known at an
+-- instant through effective_<type>_at(known_at), with each event's fact at that instant.
+-- standing is effective without fact_id. effective of all types (typ NULL) derives. The macros
+-- add the other types' columns as NULL, those of effective_from_log in its order.
 CREATE OR REPLACE MACRO effective(typ, known_at) AS TABLE
-SELECT * FROM query(CASE WHEN known_at IS NULL AND typ IS NOT NULL THEN 'FROM derived."effective_' || replace(typ, '.', '_') || '_all"()'
-                         ELSE 'FROM effective_from_log(' || sql_string(typ) || ', ' || sql_instant(known_at) || ')' END);
+SELECT * FROM query(CASE WHEN typ IS NULL THEN 'FROM effective_from_log(NULL, ' || sql_instant(known_at) || ')'
+                         WHEN known_at IS NULL THEN 'FROM derived."effective_' || replace(typ, '.', '_') || '_all"()'
+                         ELSE 'FROM derived."effective_' || replace(typ, '.', '_') || '_at"(' || sql_instant(known_at) || ')' END);
 
 CREATE OR REPLACE MACRO standing(typ, known_at) AS TABLE
-SELECT * FROM query(CASE WHEN known_at IS NULL AND typ IS NOT NULL THEN 'SELECT * EXCLUDE (fact_id) FROM derived."effective_' || replace(typ, '.', '_') || '_all"()'
-                         ELSE 'FROM standing_from_log(' || sql_string(typ) || ', ' || sql_instant(known_at) || ')' END);
+SELECT * FROM query(CASE WHEN typ IS NULL THEN 'FROM standing_from_log(NULL, ' || sql_instant(known_at) || ')'
+                         WHEN known_at IS NULL THEN 'SELECT * EXCLUDE (fact_id) FROM derived."effective_' || replace(typ, '.', '_') || '_all"()'
+                         ELSE 'FROM derived."standing_' || replace(typ, '.', '_') || '_at"(' || sql_instant(known_at) || ')' END);

@@ -142,7 +142,7 @@ func RefreshState(ctx context.Context, w *warehouse.Warehouse) (Refreshed, error
 // derivedVersion changes whenever what derived.go writes changes in a way the SQL text does
 // not show; with the SQL it makes the format a derived file records (derivedFormat), and a
 // file of another format is never brought forward.
-const derivedVersion = "2"
+const derivedVersion = "3"
 
 // derivedFormat is the format of the derived files this build writes: a hash of derivedVersion
 // and of every statement of the surface, the effective tables and the hierarchy.
@@ -238,6 +238,7 @@ func factsSQL(full bool) []string {
 		"COMMENT ON COLUMN derived_event_facts.fact_id IS " + quote("The fact it is about: its chain's root (mã sự kiện gốc)"),
 		"COMMENT ON COLUMN derived_event_facts.superseded IS " + quote("A later member of its chain stands instead of it (đã bị đính chính)"),
 		"COMMENT ON COLUMN derived_event_facts.retracted IS " + quote("Its fact was retracted (đã bị thu hồi)"),
+		"COMMENT ON COLUMN derived_event_facts.superseded_at IS " + quote("Commit time from which it no longer stands, NULL while it does (hết hiệu lực từ, theo thời điểm ghi nhận)"),
 	}
 }
 
@@ -296,18 +297,60 @@ func finishSQL(snap warehouse.Snapshot) []string {
 }
 
 // newFactsSQL materializes the standing of the events a correction chain or a retraction
-// decides, as the state being written has it.
-const newFactsSQL = "CREATE OR REPLACE TEMP TABLE new_facts AS SELECT * FROM event_facts(NULL, NULL)"
+// decides, as the state being written has it: event_facts(NULL, NULL), and for each event the
+// commit time from which it no longer stands (superseded_at, NULL while it does), so that the
+// tables answer as known at any instant too.
+//
+// An event stands from its commit until superseded_at and never again: chains only grow and
+// merge as commits add events (event_chains holds each member's fact as a step function of
+// commit time), so a later member of its fact, once there, stays there, and so does a retracted
+// one; the earliest commit time at which either is so ends it. It is found from the rows of
+// event_chains: for a later member g of e's fact, the first instant both rows share the fact;
+// for a retracted member m, the first instant both share it and the retraction is known; and
+// for e itself, when its retraction is known (e is known only from its own commit, so that an
+// earlier retraction ends it before it begins).
+const newFactsSQL = `CREATE OR REPLACE TEMP TABLE new_facts AS
+WITH
+ch AS (
+    SELECT event_id, fact_id, recorded_at, valid_from,
+           coalesce(valid_to, CAST('infinity' AS TIMESTAMPTZ)) AS valid_to
+    FROM event_chains
+),
+ret AS (
+    SELECT retracted_event_id AS event_id, min(committed_at) AS known_from
+    FROM known_events('event.retracted', NULL) GROUP BY ALL
+),
+ends AS (
+    SELECT e.event_id, greatest(e.valid_from, g.valid_from) AS ends_at
+    FROM ch e JOIN ch g ON g.fact_id = e.fact_id
+    WHERE (g.recorded_at > e.recorded_at OR (g.recorded_at = e.recorded_at AND g.event_id > e.event_id))
+      AND greatest(e.valid_from, g.valid_from) < least(e.valid_to, g.valid_to)
+    UNION ALL
+    SELECT e.event_id, greatest(e.valid_from, m.valid_from, r.known_from)
+    FROM ch e JOIN ch m ON m.fact_id = e.fact_id JOIN ret r ON r.event_id = m.event_id
+    WHERE greatest(e.valid_from, m.valid_from, r.known_from) < least(e.valid_to, m.valid_to)
+    UNION ALL
+    SELECT event_id, known_from FROM ret
+)
+SELECT f.*, x.superseded_at
+FROM event_facts(NULL, NULL) f
+LEFT JOIN (SELECT event_id, min(ends_at) AS superseded_at FROM ends GROUP BY ALL) x ON x.event_id = f.event_id`
 
 // effectiveTable is the table of the events of type t in a derived state: every known event of
-// the type, each with its fact and whether it stands. effectiveAll is the table macro of the
-// standing ones with every column of effective_from_log, knownAll that of all of them with
-// every column of the event log (the payload and its hash NULL: no query of the surface reads
-// them, and they are most of an event's bytes). They are macros, not views: the views are the
-// documented surface, every column commented, as typeSources says.
+// the type, each with its fact and the commit time from which it no longer stands
+// (superseded_at, see newFactsSQL). effectiveAll is the table macro of the standing ones with
+// every column of effective_from_log, knownAll that of all of them with every column of the
+// event log (the payload and its hash NULL: no query of the surface reads them, and they are
+// most of an event's bytes); effectiveAt and standingAt are effective and standing as known at
+// an instant, with each event's fact at that instant from event_chains. They are macros, not
+// views: the views are the documented surface, every column commented, as typeSources says.
 func effectiveTable(t string) string { return derivedName("effective_", t, "") }
 
 func effectiveAll(t string) string { return derivedName("effective_", t, "_all") }
+
+func effectiveAt(t string) string { return derivedName("effective_", t, "_at") }
+
+func standingAt(t string) string { return derivedName("standing_", t, "_at") }
 
 func knownAll(t string) string { return derivedName("known_", t, "_all") }
 
@@ -374,13 +417,22 @@ func createEffective(ctx context.Context, db *sql.DB, t string) error {
 		}
 	}
 	own["fact_id"] = true
+	standingCols := slices.DeleteFunc(slices.Clone(eff), func(c [2]string) bool { return c[0] == "fact_id" })
+	// As known at an instant: known then, not yet superseded, and with the fact its chain had.
+	at := fmt.Sprintf(`FROM %s WHERE committed_at <= known_at AND (superseded_at IS NULL OR known_at < superseded_at)`, effectiveTable(t))
 	for _, s := range []string{
 		fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS
-SELECT %s, coalesce(f.fact_id, e.event_id) AS fact_id, (f.event_id IS NULL OR NOT (f.superseded OR f.retracted)) AS standing
+SELECT %s, coalesce(f.fact_id, e.event_id) AS fact_id, f.superseded_at
 FROM known_events(%s, NULL) e LEFT JOIN new_facts f ON f.event_id = e.event_id`, effectiveTable(t), strings.Join(kept, ", "), quote(t)),
-		fmt.Sprintf("COMMENT ON TABLE %s IS %s", effectiveTable(t), quote("Every known "+t+" event of the pinned snapshot with the type's own columns, its fact and whether it stands: effective("+t+", NULL) are those that stand (sự kiện đã biết)")),
-		fmt.Sprintf("CREATE OR REPLACE MACRO %s() AS TABLE SELECT %s FROM %s WHERE standing", effectiveAll(t), padded(eff, own), effectiveTable(t)),
+		fmt.Sprintf("COMMENT ON TABLE %s IS %s", effectiveTable(t), quote("Every known "+t+" event of the pinned snapshot with the type's own columns, its fact and the commit time from which it no longer stands: effective("+t+", NULL) are those that stand (sự kiện đã biết)")),
+		fmt.Sprintf("CREATE OR REPLACE MACRO %s() AS TABLE SELECT %s FROM %s WHERE superseded_at IS NULL", effectiveAll(t), padded(eff, own), effectiveTable(t)),
 		fmt.Sprintf("CREATE OR REPLACE MACRO %s() AS TABLE SELECT %s FROM %s", knownAll(t), padded(known, own), effectiveTable(t)),
+		fmt.Sprintf(`CREATE OR REPLACE MACRO %s(known_at) AS TABLE SELECT %s FROM (
+    SELECT e.* REPLACE (coalesce(c.chain_fact, e.event_id) AS fact_id) FROM (SELECT * %s) e
+    LEFT JOIN (SELECT event_id AS chain_event, fact_id AS chain_fact FROM main.event_chains
+               WHERE valid_from <= known_at AND (valid_to IS NULL OR known_at < valid_to)) c
+      ON c.chain_event = e.event_id)`, effectiveAt(t), padded(eff, own), at),
+		fmt.Sprintf("CREATE OR REPLACE MACRO %s(known_at) AS TABLE SELECT %s %s", standingAt(t), padded(standingCols, own), at),
 	} {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("effective events of %s: %q: %w", t, firstLine(s), err)
@@ -588,10 +640,10 @@ func copyFile(src, dst string) error {
 //   - A stored event's standing changes only through the facts of event_facts: it is
 //     superseded by a later member of its chain, or its fact is retracted, or it joins a chain
 //     under another root. Chains only grow and merge as events arrive, so an event once
-//     superseded or retracted stays so, and the rows of the effective tables change exactly
-//     where event_facts now differs from the standing recorded with the state
-//     (derived_event_facts): those rows are deleted or get their new fact_id, and the new
-//     files' events are inserted with the new standing.
+//     superseded or retracted stays so (from the commit time recorded as its superseded_at),
+//     and the rows of the effective tables change exactly where event_facts now differs from
+//     the standing recorded with the state (derived_event_facts): those rows get their new
+//     fact_id or superseded_at, and the new files' events are inserted with the new standing.
 //   - The hierarchy is derived again only when the effective events of an admin_unit.* type
 //     changed.
 func update(ctx context.Context, w *warehouse.Warehouse, snap warehouse.Snapshot, prev, tmp string, r *Refreshed) (string, error) {
@@ -683,9 +735,9 @@ UNION (SELECT f.* FROM new_facts f SEMI JOIN new_events n ON n.event_id = f.even
 		if changed == 0 {
 			break
 		}
-		res, err := db.ExecContext(ctx, fmt.Sprintf(`UPDATE %[1]s SET fact_id = c.fact_id, standing = NOT (c.superseded OR c.retracted)
+		res, err := db.ExecContext(ctx, fmt.Sprintf(`UPDATE %[1]s SET fact_id = c.fact_id, superseded_at = c.superseded_at
 FROM changed_facts c WHERE c.event_id = %[1]s.event_id
-  AND (%[1]s.fact_id IS DISTINCT FROM c.fact_id OR %[1]s.standing IS DISTINCT FROM NOT (c.superseded OR c.retracted))`, effectiveTable(t)))
+  AND (%[1]s.fact_id IS DISTINCT FROM c.fact_id OR %[1]s.superseded_at IS DISTINCT FROM c.superseded_at)`, effectiveTable(t)))
 		if err != nil {
 			return "", fmt.Errorf("effective events of %s: %w", t, err)
 		}
@@ -731,7 +783,7 @@ WHERE database_name = current_database() AND schema_name = ? AND table_name = ? 
 			rows.Close()
 			return 0, err
 		}
-		if c != "fact_id" && c != "standing" {
+		if c != "fact_id" && c != "superseded_at" {
 			cols = append(cols, ident(c))
 		}
 	}
@@ -744,7 +796,7 @@ WHERE database_name = current_database() AND schema_name = ? AND table_name = ? 
 	if len(added) == 0 {
 		return 0, nil
 	}
-	res, err := db.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s SELECT %s, event_id, true FROM %s WHERE event_type = %s",
+	res, err := db.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s SELECT %s, event_id, CAST(NULL AS TIMESTAMPTZ) FROM %s WHERE event_type = %s",
 		effectiveTable(t), strings.Join(cols, ", "), eventSource(schemaFile, nil, added), quote(t)))
 	if err != nil {
 		return 0, fmt.Errorf("events of %s: %w", t, err)

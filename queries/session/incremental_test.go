@@ -25,18 +25,28 @@ import (
 )
 
 // relations are what a derived state materializes or reads, each compared in full, and the
-// same as known at each of the instants.
+// same as known at each of the instants (commit instants) and just before each, between the
+// commit before and it.
 func relations(instants ...string) []string {
 	out := []string{"event_chains", "event_facts(NULL, NULL)", "events_log", "admin_units",
 		"unit_states(NULL)", "unit_scopes(NULL)", "indicators('2025', NULL)", "indicators('2024-Q3', NULL)"}
 	for _, t := range events.Types() {
 		out = append(out, fmt.Sprintf("effective('%s', NULL)", t), t.ViewName())
 	}
-	for _, at := range instants {
-		at = "TIMESTAMPTZ '" + at + "'"
-		out = append(out, "event_facts(NULL, "+at+")", "unit_scopes("+at+")", "indicators('2025', "+at+")")
-		for _, t := range []string{"dossier.completed", "survey.response", "admin_unit.registered", "event.retracted"} {
-			out = append(out, fmt.Sprintf("effective('%s', %s)", t, at), fmt.Sprintf("standing('%s', %s)", t, at))
+	some := []events.Type{events.DossierCompleted, events.SurveyResponse, events.AdminUnitRegistered, events.EventRetracted}
+	for _, commit := range instants {
+		for i, at := range []string{"TIMESTAMPTZ '" + commit + "'", "TIMESTAMPTZ '" + commit + "' - INTERVAL 1 MICROSECOND"} {
+			out = append(out, "event_facts(NULL, "+at+")", "unit_scopes("+at+")")
+			// The indicators and every type at the commits, some types between them.
+			types := events.Types()
+			if i == 0 {
+				out = append(out, "indicators('2025', "+at+")")
+			} else {
+				types = some
+			}
+			for _, t := range types {
+				out = append(out, fmt.Sprintf("effective('%s', %s)", t, at), fmt.Sprintf("standing('%s', %s)", t, at))
+			}
 		}
 	}
 	return out
