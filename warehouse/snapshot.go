@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
 )
 
 // Snapshot pins the data files a reader sees: one snapshot per table.
@@ -39,8 +40,14 @@ func (s Snapshot) KnownAt(at *time.Time) time.Time {
 	return latest
 }
 
-// Current pins the current snapshot of every table.
+// Current pins the current snapshot of every table. The lists of files come from the cache of
+// listings where it has them (listing.go).
 func (w *Warehouse) Current(ctx context.Context) (Snapshot, error) {
+	return w.current(ctx, true)
+}
+
+// current is Current, reading the lists of files from the manifests when cached is false.
+func (w *Warehouse) current(ctx context.Context, cached bool) (Snapshot, error) {
 	s := Snapshot{Tables: map[string]TableSnapshot{}}
 	for _, name := range []string{EventsLog, DeadLetters} {
 		t, err := w.Load(ctx, name)
@@ -50,7 +57,13 @@ func (w *Warehouse) Current(ctx context.Context) (Snapshot, error) {
 		ts := TableSnapshot{Offsets: OffsetsOf(t), Schema: t.Schema()}
 		if cs := t.CurrentSnapshot(); cs != nil {
 			ts.SnapshotID = cs.SnapshotID
-			if ts.Files, err = Files(ctx, t, cs.SnapshotID); err != nil {
+			list := Files
+			if cached {
+				list = func(ctx context.Context, t *table.Table, id int64) ([]DataFile, error) {
+					return w.snapshotFiles(ctx, name, t, id)
+				}
+			}
+			if ts.Files, err = list(ctx, t, cs.SnapshotID); err != nil {
 				return s, err
 			}
 		}

@@ -74,6 +74,11 @@ func (w *Warehouse) verifyTable(ctx context.Context, name string, t *table.Table
 		return err
 	}
 	r.Files[name] = len(files)
+	if cs := t.CurrentSnapshot(); cs != nil {
+		if d := w.listingMismatch(name, cs.SnapshotID, files); d != "" {
+			add("listing_mismatch", "snapshot", "%s", d)
+		}
+	}
 	var rows int64
 	for _, f := range files {
 		rows += f.Records
@@ -174,7 +179,7 @@ func ParquetSource(files []DataFile) string {
 // verifyData checks the stored rows themselves with DuckDB, reading the current snapshot's
 // files directly: the check must not depend on the SQL surface it guards.
 func (w *Warehouse) verifyData(ctx context.Context, r *Report) error {
-	snap, err := w.Current(ctx)
+	snap, err := w.current(ctx, false)
 	if err != nil {
 		return err
 	}

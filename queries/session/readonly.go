@@ -43,8 +43,9 @@ var refusedFunctions = map[string]bool{
 	"JSON_EXECUTE_SERIALIZED_SQL": true,
 }
 
-// CheckReadOnly prepares the statement (DuckDB parses and binds it) and accepts it only when
-// it is a single query that calls none of the refused table functions (refusedFunctions).
+// CheckReadOnly accepts a statement only when it is a single query that calls none of the
+// refused table functions (refusedFunctions): DuckDB's parser tells a single SELECT
+// (singleSelect), and any other text is prepared (parsed and bound) to learn its type.
 //
 // It runs nothing of the statement. The driver's PrepareContext would execute every statement
 // of a multi-statement text but the last one, so that "COPY … TO …; SELECT 1" would write
