@@ -30,6 +30,9 @@ type env struct {
 	// crashpoint is called by ingest at the named moments of a flush (ingest.Config.Crashpoint);
 	// only the crash tests set it, to kill the process at such a moment.
 	crashpoint func(point string)
+	// exe is the ntm binary, for the commands a command runs as processes of their own
+	// (ingest's refresh, refreshHook); empty runs them in the process.
+	exe string
 }
 
 // command is one subcommand of ntm.

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -111,7 +113,7 @@ func ingestCommand() command {
 				st, err := ingest.Run(ctx, ingest.Config{Registerer: registerer(reg),
 					Brokers: splitList(*brokers), Topics: splitList(*topic), Group: *group, Warehouse: wh,
 					UntilCaughtUp: *until, FlushBytes: int64(*flushMB) << 20, FlushInterval: *flushEvery, Log: e.log,
-					Crashpoint: e.crashpoint, ClientOpts: groupOpts(*instance, *sessionTimeout), OnCommit: session.DBFileHook(wh),
+					Crashpoint: e.crashpoint, ClientOpts: groupOpts(*instance, *sessionTimeout), OnCommit: refreshHook(e, wh),
 				})
 				if err != nil {
 					return err
@@ -132,4 +134,25 @@ func groupOpts(instance string, session time.Duration) []kgo.Opt {
 		opts = append(opts, kgo.InstanceID(instance))
 	}
 	return opts
+}
+
+// refreshHook is ingest's commit hook: it writes the derived state of the committed snapshot and
+// the clients' database file (ntm refresh, session.WriteDBFile) in a process of its own when
+// the binary is known, so that DuckDB's memory for the derivation is never ingest's (ingest
+// keeps a flat budget; a refresh takes hundreds of MiB at scale medium, GiBs at large) and a
+// refresh that fails or is killed cannot take ingest down. It runs in the process otherwise.
+// Its log goes to ingest's.
+func refreshHook(e env, wh *warehouse.Warehouse) func(context.Context) error {
+	if e.exe == "" {
+		return session.DBFileHook(wh)
+	}
+	return func(ctx context.Context) error {
+		cmd := exec.CommandContext(ctx, e.exe, "refresh", "--warehouse", wh.Dir())
+		cmd.Stdout = io.Discard // the derived file's path
+		cmd.Stderr = e.stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("ntm refresh: %w", err)
+		}
+		return nil
+	}
 }

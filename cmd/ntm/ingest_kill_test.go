@@ -34,7 +34,8 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("NTM_TEST_CHILD") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		e := env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+		// Its refreshes run as the test binary too, NTM_TEST_CHILD inherited.
+		e := env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, exe: os.Args[0]}
 		if at, n, ok := strings.Cut(os.Getenv("NTM_TEST_KILL_AT"), ":"); ok {
 			want, _ := strconv.Atoi(n)
 			seen := 0

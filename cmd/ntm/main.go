@@ -25,7 +25,11 @@ func main() {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	code := runEnv(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, self: invokedAs(os.Args[0], os.TempDir())})
+	exe, err := os.Executable()
+	if err != nil {
+		exe = "" // the refresh after ingest's commits then runs in the process
+	}
+	code := runEnv(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, self: invokedAs(os.Args[0], os.TempDir()), exe: exe})
 	stop()
 	if code != exitOK {
 		pprof.StopCPUProfile()

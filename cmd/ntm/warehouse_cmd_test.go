@@ -194,10 +194,18 @@ func TestMovedWarehouse(t *testing.T) {
 	assert.Equal(t, before, after)
 }
 
-// ntm ingest leaves the derived state of the snapshot it committed (its commit hook), ntm
-// refresh writes it again and names it, and ntm sql answers from it as from the log.
+// ntm ingest leaves the derived state of the snapshot it committed (its commit hook runs ntm
+// refresh as a process of its own, whose log is ingest's), ntm refresh writes it again and
+// names it, and ntm sql answers from it as from the log.
 func TestRefresh(t *testing.T) {
-	dir, _, _ := ingested(t, 3000)
+	addr := kit.StartBroker(t)
+	lines, _ := kit.Stream(t, generate.Small, 0.01)
+	kit.Produce(t, addr, lines[:3000])
+	dir := t.TempDir()
+	log, err := child(nil, "ingest", "--brokers", addr, "--warehouse", dir, "--group", "g", "--until-caught-up").CombinedOutput()
+	require.NoError(t, err, string(log))
+	assert.Contains(t, string(log), "msg=refreshed how=full", "the refresh ran as ntm refresh")
+	assert.FileExists(t, filepath.Join(dir, "ntm.duckdb"), "and wrote the clients' file")
 	states, err := filepath.Glob(filepath.Join(dir, "derived", "*.duckdb"))
 	require.NoError(t, err)
 	require.Len(t, states, 1, "the commit hook wrote the derived state")
