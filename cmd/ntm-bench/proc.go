@@ -17,6 +17,9 @@ type proc struct {
 	Wall   time.Duration
 	CPU    time.Duration // user + system
 	MaxRSS int64         // bytes
+	// SelfRSS is the peak of the process alone, without its children (ntm ingest's refreshes),
+	// as it reports it; zero when it does not.
+	SelfRSS int64
 }
 
 // child runs name with args, its standard output to stdout (nil discards it) and its standard
@@ -51,6 +54,7 @@ func median(ps []proc) proc {
 	m := s[len(s)/2]
 	for _, p := range ps {
 		m.MaxRSS = max(m.MaxRSS, p.MaxRSS)
+		m.SelfRSS = max(m.SelfRSS, p.SelfRSS)
 	}
 	return m
 }

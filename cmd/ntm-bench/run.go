@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -132,8 +133,17 @@ func (b *bench) produce(ctx context.Context, topic, path string, from, to int64)
 func (b *bench) ingest(ctx context.Context, topic, group, dir string, extra ...string) (proc, error) {
 	args := append([]string{"ingest", "--brokers", b.broker.Addr(), "--topic", topic, "--group", group,
 		"--instance-id", group, "--warehouse", dir, "--until-caught-up"}, extra...)
-	return b.ntm(ctx, nil, args...)
+	var errOut bytes.Buffer
+	p, err := child(ctx, io.MultiWriter(b.blog, &errOut), nil, nil, b.cfg.ntm, args...)
+	if m := selfRSS.FindSubmatch(errOut.Bytes()); m != nil {
+		mb, _ := strconv.ParseInt(string(m[1]), 10, 64)
+		p.SelfRSS = mb << 20
+	}
+	return p, err
 }
+
+// selfRSS is ntm ingest's own peak RSS in its closing log line (without its refresh processes).
+var selfRSS = regexp.MustCompile(`rss_self_mib=([0-9]+)`)
 
 func (b *bench) ingestScale(ctx context.Context, scale string, yardsticks bool) error {
 	path, lines, size, err := b.generate(ctx, scale)
@@ -157,7 +167,7 @@ func (b *bench) ingestScale(ctx context.Context, scale string, yardsticks bool) 
 			os.RemoveAll(keep)
 		}
 		keep = dir
-		b.log.Info("ingest", "scale", scale, "run", i+1, "wall", p.Wall.Round(time.Millisecond), "events/s", int(float64(lines)/p.Wall.Seconds()), "rss_mib", int(mib(p.MaxRSS)))
+		b.log.Info("ingest", "scale", scale, "run", i+1, "wall", p.Wall.Round(time.Millisecond), "events/s", int(float64(lines)/p.Wall.Seconds()), "rss_mib", int(mib(p.MaxRSS)), "self_rss_mib", int(mib(p.SelfRSS)))
 		return p, nil
 	})
 	if err != nil {
@@ -301,7 +311,8 @@ func (b *bench) large(ctx context.Context) error {
 		row.Proc.Wall += p.Wall
 		row.Proc.CPU += p.CPU
 		row.Proc.MaxRSS = max(row.Proc.MaxRSS, p.MaxRSS)
-		b.log.Info("large ingest", "part", i+1, "events", n, "wall", p.Wall.Round(time.Millisecond), "rss_mib", int(mib(p.MaxRSS)))
+		row.Proc.SelfRSS = max(row.Proc.SelfRSS, p.SelfRSS)
+		b.log.Info("large ingest", "part", i+1, "events", n, "wall", p.Wall.Round(time.Millisecond), "rss_mib", int(mib(p.MaxRSS)), "self_rss_mib", int(mib(p.SelfRSS)))
 		if i == 3 {
 			if err := b.derivedFigures(ctx, "large", dir, total); err != nil {
 				return err

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,9 +120,10 @@ func ingestCommand() command {
 					return err
 				}
 				secs := time.Since(start).Seconds()
+				self, refresh := peakRSS()
 				e.log.Info("ingest done", "records", st.Records, "accepted", st.Accepted, "duplicates", st.Duplicates,
 					"dead_letters", st.Rejected, "commits", st.Commits, "files", st.Files, "seconds", secs,
-					"records_per_s", int64(float64(st.Records)/secs))
+					"records_per_s", int64(float64(st.Records)/secs), "rss_self_mib", self>>20, "rss_refresh_mib", refresh>>20)
 				return nil
 			}
 		},
@@ -155,4 +157,18 @@ func refreshHook(e env, wh *warehouse.Warehouse) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+// peakRSS is the peak resident memory of this process and that of the largest of its finished
+// children (the refreshes of refreshHook), in bytes, as the kernel counts them: the memory
+// ingest itself needs, apart from what a refresh took in its own process.
+func peakRSS() (self, children int64) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		self = ru.Maxrss << 10 // Linux reports KiB
+	}
+	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
+		children = ru.Maxrss << 10
+	}
+	return self, children
 }
