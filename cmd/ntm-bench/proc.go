@@ -20,6 +20,8 @@ type proc struct {
 	// SelfRSS is the peak of the process alone, without its children (ntm ingest's refreshes),
 	// as it reports it; zero when it does not.
 	SelfRSS int64
+	// RefreshRSS is the largest peak its refresh processes report (ntm ingest's), or zero.
+	RefreshRSS int64
 }
 
 // child runs name with args, its standard output to stdout (nil discards it) and its standard
@@ -55,6 +57,7 @@ func median(ps []proc) proc {
 	for _, p := range ps {
 		m.MaxRSS = max(m.MaxRSS, p.MaxRSS)
 		m.SelfRSS = max(m.SelfRSS, p.SelfRSS)
+		m.RefreshRSS = max(m.RefreshRSS, p.RefreshRSS)
 	}
 	return m
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -120,10 +121,9 @@ func ingestCommand() command {
 					return err
 				}
 				secs := time.Since(start).Seconds()
-				self, refresh := peakRSS()
 				e.log.Info("ingest done", "records", st.Records, "accepted", st.Accepted, "duplicates", st.Duplicates,
 					"dead_letters", st.Rejected, "commits", st.Commits, "files", st.Files, "seconds", secs,
-					"records_per_s", int64(float64(st.Records)/secs), "rss_self_mib", self>>20, "rss_refresh_mib", refresh>>20)
+					"records_per_s", int64(float64(st.Records)/secs), "rss_self_mib", peakRSS()>>20)
 				return nil
 			}
 		},
@@ -159,16 +159,24 @@ func refreshHook(e env, wh *warehouse.Warehouse) func(context.Context) error {
 	}
 }
 
-// peakRSS is the peak resident memory of this process and that of the largest of its finished
-// children (the refreshes of refreshHook), in bytes, as the kernel counts them: the memory
-// ingest itself needs, apart from what a refresh took in its own process.
-func peakRSS() (self, children int64) {
+// peakRSS is the peak resident memory of this process in bytes: the high-water mark of its own
+// memory (VmHWM), not getrusage's maxrss, which on Linux starts from the peak of the process
+// that started this one (a vfork and exec hands the parent's high-water mark on), so that ntm
+// started by a large process would report that process's memory as its own.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err == nil {
+		for line := range strings.Lines(string(b)) {
+			if kb, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				if n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(kb), "kB")), 10, 64); err == nil {
+					return n << 10
+				}
+			}
+		}
+	}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		self = ru.Maxrss << 10 // Linux reports KiB
+		return ru.Maxrss << 10 // Linux reports KiB
 	}
-	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
-		children = ru.Maxrss << 10
-	}
-	return self, children
+	return 0
 }

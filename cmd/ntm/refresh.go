@@ -40,7 +40,8 @@ func refreshCommand() command {
 					return err
 				}
 				e.log.Info("refreshed", "how", r.How, "from", r.From, "why", r.Why, "added_files", r.Added,
-					"types", r.Types, "hierarchy", r.Hierarchy, "derive_seconds", derive.Seconds(), "seconds", time.Since(start).Seconds())
+					"types", r.Types, "hierarchy", r.Hierarchy, "derive_seconds", derive.Seconds(), "seconds", time.Since(start).Seconds(),
+					"rss_self_mib", peakRSS()>>20)
 				fmt.Fprintln(e.stdout, r.Path)
 				return nil
 			}
