@@ -142,16 +142,15 @@ func (w *Warehouse) listingMismatch(name string, snapshotID int64, files []DataF
 	if !ok {
 		return ""
 	}
-	key := func(f DataFile) string { return f.Path }
-	byPath := map[string]DataFile{}
+	byPath := make(map[string]DataFile, len(files))
 	for _, f := range files {
-		byPath[key(f)] = f
+		byPath[f.Path] = f
 	}
 	if len(cached) != len(files) {
 		return fmt.Sprintf("the cached listing %s holds %d files, the manifests %d", w.listingPath(name, snapshotID), len(cached), len(files))
 	}
 	for _, c := range cached {
-		f, ok := byPath[key(c)]
+		f, ok := byPath[c.Path]
 		if !ok || !f.CommittedAt.Equal(c.CommittedAt) || f.Size != c.Size || f.Records != c.Records ||
 			f.Partition != c.Partition || f.Snapshot != c.Snapshot || f.Rewritten != c.Rewritten {
 			return fmt.Sprintf("the cached listing %s differs from the manifests at %s", w.listingPath(name, snapshotID), c.Path)

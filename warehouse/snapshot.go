@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go"
-	"github.com/apache/iceberg-go/table"
 )
 
 // Snapshot pins the data files a reader sees: one snapshot per table.
@@ -57,13 +56,12 @@ func (w *Warehouse) current(ctx context.Context, cached bool) (Snapshot, error) 
 		ts := TableSnapshot{Offsets: OffsetsOf(t), Schema: t.Schema()}
 		if cs := t.CurrentSnapshot(); cs != nil {
 			ts.SnapshotID = cs.SnapshotID
-			list := Files
 			if cached {
-				list = func(ctx context.Context, t *table.Table, id int64) ([]DataFile, error) {
-					return w.snapshotFiles(ctx, name, t, id)
-				}
+				ts.Files, err = w.snapshotFiles(ctx, name, t, cs.SnapshotID)
+			} else {
+				ts.Files, err = Files(ctx, t, cs.SnapshotID)
 			}
-			if ts.Files, err = list(ctx, t, cs.SnapshotID); err != nil {
+			if err != nil {
 				return s, err
 			}
 		}
